@@ -1,0 +1,1 @@
+"""LAMSCN training: data readers, labels, the preprocessing contract, the model, training and evaluation."""

@@ -1,0 +1,215 @@
+"""LAMSCN: a lightweight multi-scale attention network for ECG (after Guo et al., 2024).
+
+Depthwise-separable convolutions in parallel branches of different kernel sizes, channel
+attention on the new features, and dense (concatenating) connections inside each stage.
+
+Layout: the network works on an ``(N, C, L, 1)`` view of the ``(N, leads, samples)`` input and
+uses 2-D ops with ``(k, 1)`` kernels, so that every op (pooling and means included) lowers to
+XNNPACK, and every BatchNorm directly follows a convolution (both needed for int8 lowering).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """One dense stage: ``layers`` multi-scale blocks of ``growth`` channels each, then a 1x1
+    transition to ``out_channels`` and (when ``pool``) average pooling by 2 in time."""
+
+    layers: int
+    growth: int
+    kernels: tuple[int, ...]
+    dilation: int
+    out_channels: int
+    pool: bool = True
+
+
+@dataclass(frozen=True)
+class LAMSCNConfig:
+    """The whole network: input leads, classes, stem width and stride, and its stages."""
+
+    leads: int
+    num_classes: int
+    stem_channels: int
+    stem_kernel: int
+    stem_stride: int
+    stages: tuple[StageConfig, ...]
+    attention_reduction: int = 4
+    dropout: float = 0.2
+    multi_label: bool = True
+
+
+class ConvBNAct(nn.Sequential):
+    """Conv ``(k, 1)`` → BatchNorm → ReLU (or no activation)."""
+
+    def __init__(self, cin: int, cout: int, kernel: int = 1, stride: int = 1, dilation: int = 1,
+                 groups: int = 1, act: bool = True) -> None:
+        pad = dilation * (kernel - 1) // 2
+        layers: list[nn.Module] = [
+            nn.Conv2d(cin, cout, (kernel, 1), (stride, 1), (pad, 0), (dilation, 1), groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+        ]
+        if act:
+            layers.append(nn.ReLU(inplace=True))
+        super().__init__(*layers)
+
+
+class DSConv(nn.Sequential):
+    """Depthwise-separable convolution: depthwise ``k`` → pointwise 1x1, each with BN + ReLU."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, dilation: int = 1) -> None:
+        super().__init__(
+            ConvBNAct(cin, cin, kernel, dilation=dilation, groups=cin),
+            ConvBNAct(cin, cout, 1),
+        )
+
+
+class ChannelAttention(nn.Module):
+    """Squeeze-and-excitation: global mean → 1x1 reduce → ReLU → 1x1 expand → sigmoid gate."""
+
+    def __init__(self, channels: int, reduction: int) -> None:
+        super().__init__()
+        hidden = max(4, channels // reduction)
+        self.reduce = nn.Conv2d(channels, hidden, 1)
+        self.expand = nn.Conv2d(hidden, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = x.mean(dim=(2, 3), keepdim=True)
+        s = torch.sigmoid(self.expand(F.relu(self.reduce(s))))
+        return x * s
+
+
+class MultiScaleBlock(nn.Module):
+    """Parallel DS-convolutions with different kernels, concatenated, then channel attention."""
+
+    def __init__(self, cin: int, cout: int, kernels: tuple[int, ...], dilation: int, reduction: int) -> None:
+        super().__init__()
+        widths = [cout // len(kernels)] * len(kernels)
+        widths[0] += cout - sum(widths)
+        self.branches = nn.ModuleList(DSConv(cin, w, k, dilation) for w, k in zip(widths, kernels))
+        self.attention = ChannelAttention(cout, reduction)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.attention(torch.cat([b(x) for b in self.branches], dim=1))
+
+
+class DenseStage(nn.Module):
+    """Dense connections: each block sees the concatenation of the stage input and all earlier
+    blocks' outputs; a 1x1 transition (and pooling) closes the stage."""
+
+    def __init__(self, cin: int, cfg: StageConfig, reduction: int) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            MultiScaleBlock(cin + i * cfg.growth, cfg.growth, cfg.kernels, cfg.dilation, reduction)
+            for i in range(cfg.layers))
+        self.transition = ConvBNAct(cin + cfg.layers * cfg.growth, cfg.out_channels, 1)
+        self.pool = cfg.pool
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.blocks:
+            x = torch.cat([x, block(x)], dim=1)
+        x = self.transition(x)
+        return F.avg_pool2d(x, (2, 1)) if self.pool else x
+
+
+class LAMSCN(nn.Module):
+    """The network. ``forward`` takes ``(N, leads, samples)`` and returns logits ``(N, classes)``."""
+
+    def __init__(self, cfg: LAMSCNConfig) -> None:
+        super().__init__()
+        self.config = cfg
+        self.stem = ConvBNAct(cfg.leads, cfg.stem_channels, cfg.stem_kernel, stride=cfg.stem_stride)
+        stages, c = [], cfg.stem_channels
+        for sc in cfg.stages:
+            stages.append(DenseStage(c, sc, cfg.attention_reduction))
+            c = sc.out_channels
+        self.stages = nn.Sequential(*stages)
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(c, cfg.num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stages(self.stem(x.unsqueeze(-1)))
+        return self.head(self.dropout(x.mean(dim=(2, 3))))
+
+
+class WithProbabilities(nn.Module):
+    """The exported graph: logits → sigmoid (multi-label) or softmax (single-label)."""
+
+    def __init__(self, model: nn.Module, multi_label: bool) -> None:
+        super().__init__()
+        self.model = model
+        self.multi_label = multi_label
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.model(x)
+        return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)
+
+
+def lamscn_12lead(num_classes: int = 17) -> LAMSCN:
+    """LAMSCN-12: 12 leads at 100 Hz, multi-label (task ``ptbxl17``)."""
+    k = (3, 7, 15)
+    return LAMSCN(LAMSCNConfig(
+        leads=12, num_classes=num_classes, stem_channels=32, stem_kernel=7, stem_stride=2,
+        stages=(StageConfig(2, 24, k, 1, 48), StageConfig(2, 24, k, 1, 64),
+                StageConfig(3, 32, k, 2, 96), StageConfig(2, 32, k, 2, 128, pool=False)),
+        multi_label=True))
+
+
+def lamscn_1lead(num_classes: int = 4) -> LAMSCN:
+    """LAMSCN-1: one lead at 100 Hz, single-label rhythm classes (task ``cinc2017``).
+
+    More pooling and dilation than the 12-lead builder: AF shows as RR irregularity across many
+    beats, so the receptive field must span several seconds.
+    """
+    k = (3, 7, 15)
+    return LAMSCN(LAMSCNConfig(
+        leads=1, num_classes=num_classes, stem_channels=16, stem_kernel=7, stem_stride=2,
+        stages=(StageConfig(2, 16, k, 1, 32), StageConfig(2, 16, k, 2, 48), StageConfig(2, 24, k, 2, 64),
+                StageConfig(2, 24, k, 4, 80), StageConfig(2, 24, k, 4, 96, pool=False)),
+        multi_label=False))
+
+
+def tiny_lamscn(leads: int, num_classes: int, multi_label: bool = True) -> LAMSCN:
+    """A very small LAMSCN for tests (same blocks, a few thousand parameters)."""
+    return LAMSCN(LAMSCNConfig(
+        leads=leads, num_classes=num_classes, stem_channels=8, stem_kernel=5, stem_stride=2,
+        stages=(StageConfig(1, 8, (3, 7), 1, 12), StageConfig(1, 8, (3, 7), 2, 16, pool=False)),
+        multi_label=multi_label))
+
+
+BUILDERS = {"lamscn_12lead": lamscn_12lead, "lamscn_1lead": lamscn_1lead}
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def count_macs(model: nn.Module, leads: int, samples: int) -> int:
+    """Multiply-accumulates of one forward pass on ``(1, leads, samples)`` (convolutions and linear
+    layers; element-wise ops, pooling and BatchNorm, which folds into the convs, are not counted)."""
+    total = 0
+
+    def hook(mod: nn.Module, _inp: tuple, out: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(mod, nn.Conv2d | nn.Conv1d):
+            k = mod.weight[0].numel()  # (cin / groups) * kernel
+            total += out.numel() * k
+        elif isinstance(mod, nn.Linear):
+            total += out.numel() * mod.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, nn.Conv2d | nn.Conv1d | nn.Linear)]
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, leads, samples))
+    model.train(was_training)
+    for h in handles:
+        h.remove()
+    return total
