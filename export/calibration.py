@@ -75,7 +75,9 @@ def calibrate(model: nn.Module, windows: torch.Tensor) -> ExportedProgram:
     if not torch.isfinite(windows).all():
         raise CalibrationError("calibration windows contain NaN or inf")
     wrapped = WithProbabilities(model, _multi_label(model)).eval()
-    example = (windows[:1].contiguous(),)
+    # zeros, not a window: torch.export keeps example inputs (with their whole storage) in the
+    # saved program, and the calibration must carry no ECG
+    example = (torch.zeros(1, *windows.shape[1:]),)
     with torch.no_grad():
         graph = torch.export.export(wrapped, example).module()
         prepared = prepare_pt2e(graph, xnnpack_quantizer())
@@ -124,6 +126,8 @@ def write_calibration(model: nn.Module, windows: torch.Tensor, bundle_dir: Path,
 def read_calibration(path: Path, model: nn.Module) -> Calibration:
     """Load a ``calibration.pt2`` and check it belongs to ``model``'s weights; raise
     :class:`CalibrationError` with a one-line reason otherwise."""
+    import torch.ao.quantization.fx._decomposed  # noqa: F401  (registers quantized_decomposed ops for loading)
+
     path = Path(path)
     extra = {INFO: ""}
     try:
