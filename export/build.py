@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import shutil
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +30,9 @@ if __package__ in (None, ""):  # run as a script: make `training` and `export` i
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # coremltools' per-pass progress bars
+for _name in ("torchao", "coremltools"):  # optional native parts absent on Linux CPU builds
+    logging.getLogger(_name).setLevel(logging.ERROR)
+warnings.filterwarnings("ignore", category=FutureWarning)  # torch/executorch deprecation notes
 
 import numpy as np  # noqa: E402
 
@@ -288,6 +293,7 @@ def build(args: argparse.Namespace) -> list[Row]:
             if warnings:
                 manifest["warnings"] = warnings
             finish_target(tmp, manifest, parity)
+            os.chmod(tmp, 0o755)  # mkdtemp made it private
             place(tmp, out / target)
         finally:
             if tmp.exists():

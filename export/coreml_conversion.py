@@ -4,9 +4,11 @@ Input ``ecg`` float32 ``[1, leads, samples]``, output ``probabilities`` float32 
 labels, thresholds and the decision rule travel in the model's user metadata so that an app can
 check them against ``manifest.json``.
 
-Deterministic output: coremltools writes the conversion date into the metadata and random item
-identifiers into the package's ``Manifest.json``; both are replaced (the date is dropped, the
-identifiers become UUID-5 of the item path), so identical inputs give identical bytes.
+Deterministic output: coremltools writes the conversion date into the metadata, serializes the
+metadata map in hash order (which changes between processes), and writes random item identifiers
+into the package's ``Manifest.json``. The date is dropped, the spec is re-serialized with
+deterministic map order, and the identifiers become UUID-5 of the item path, so identical inputs
+give identical bytes.
 """
 from __future__ import annotations
 
@@ -80,13 +82,19 @@ def coreml_metadata(labels: list[dict], leads: list[str], multi_label: bool, mod
 
 
 def save_mlpackage(mlmodel, path: Path) -> Path:
-    """Save and make the package's ``Manifest.json`` identifiers deterministic."""
+    """Save, then make the spec's bytes and the package's ``Manifest.json`` deterministic."""
+    from coremltools.proto import Model_pb2
+
     path = Path(path)
     mlmodel.save(str(path))
+    spec_path = path / "Data" / "com.apple.CoreML" / "model.mlmodel"
+    spec = Model_pb2.Model()
+    spec.ParseFromString(spec_path.read_bytes())
+    spec_path.write_bytes(spec.SerializeToString(deterministic=True))
     manifest_path = path / "Manifest.json"
     doc = json.loads(manifest_path.read_text())
     renamed = {old: str(uuid.uuid5(_UUID_NAMESPACE, entry["path"])) for old, entry in doc["itemInfoEntries"].items()}
-    doc["itemInfoEntries"] = {renamed[k]: v for k, v in sorted(doc["itemInfoEntries"].items(), key=lambda kv: kv[1]["path"])}
+    doc["itemInfoEntries"] = {renamed[k]: v for k, v in doc["itemInfoEntries"].items()}
     doc["rootModelIdentifier"] = renamed[doc["rootModelIdentifier"]]
     manifest_path.write_text(json.dumps(doc, indent=4, sort_keys=True) + "\n")
     return path
