@@ -116,6 +116,7 @@ def model_version(bundle) -> str:
 
 def base_manifest(bundle, name: str) -> dict:
     """Everything in ``manifest.json`` except the artifacts."""
+    from export.manifest import SCHEMA_VERSION
     from training.model import count_parameters
     from training.preprocessing import contract_numbers
 
@@ -123,7 +124,7 @@ def base_manifest(bundle, name: str) -> dict:
     pre = contract_numbers()
     rule = "multi_label_threshold" if task.multi_label else "argmax"
     return {
-        "schema_version": None,  # filled by the writer's constant below
+        "schema_version": SCHEMA_VERSION,
         "model": {"name": name, "version": model_version(bundle), "architecture": bundle.meta["model"]["name"],
                   "kwargs": bundle.meta["model"].get("kwargs", {}), "parameters": count_parameters(bundle.model)},
         "task": {"name": task.name, "multi_label": task.multi_label, "description": task.description},
@@ -144,16 +145,24 @@ def base_manifest(bundle, name: str) -> dict:
 
 
 def calibration_windows(bundle, data_dir: Path) -> np.ndarray:
-    """Preprocessed windows of a dataset folder for recalibration (at most CALIBRATION_WINDOWS)."""
+    """Preprocessed windows for recalibration from a dataset folder: training records only (PTB-XL
+    folds 9 and 10 are validation and test), at most CALIBRATION_WINDOWS, evenly spaced."""
     try:
-        from training.datasets import examples_for, load_windows
+        from training.datasets import DatasetError, examples_for, load_windows
     except ImportError:
         raise BuildError("--calibration-data needs training/datasets.py, which this checkout lacks") from None
-    ws = load_windows(examples_for(bundle.task, data_dir), bundle.task, progress=False)
-    if len(ws.x) == 0:
-        raise BuildError(f"--calibration-data {data_dir}: no usable windows")
-    idx = np.linspace(0, len(ws.x) - 1, min(CALIBRATION_WINDOWS, len(ws.x))).round().astype(int)
-    return ws.x[np.unique(idx)]
+    try:
+        examples = [ex for ex in examples_for(bundle.task, data_dir) if ex.fold not in (9, 10)]
+    except DatasetError as e:
+        raise BuildError(f"--calibration-data: {e}") from None
+    if examples:
+        pick = np.unique(np.linspace(0, len(examples) - 1, min(CALIBRATION_WINDOWS, len(examples))).round().astype(int))
+        x = load_windows([examples[i] for i in pick], bundle.task, hop_seconds=10.0, progress=False).x
+    else:
+        x = np.zeros((0,))
+    if len(x) == 0:
+        raise BuildError(f"--calibration-data {data_dir}: no usable training windows")
+    return x[np.unique(np.linspace(0, len(x) - 1, min(CALIBRATION_WINDOWS, len(x))).round().astype(int))]
 
 
 def int8_program(bundle, calibration_data: Path | None):
@@ -180,7 +189,7 @@ def int8_program(bundle, calibration_data: Path | None):
 def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray,
                   calibration_data: Path | None) -> tuple[list[dict], dict, list[str]]:
     """Write ``{name}.fp32.pte`` and ``{name}.int8.pte``; return artifact entries, parity, warnings."""
-    from export.executorch_lowering import export_fp32, lower_to_xnnpack
+    from export.executorch_lowering import LoweringError, export_fp32, lower_to_xnnpack
     from export.manifest import artifact_entry
     from export.parity import compare
     from export.runtime import load_pte
@@ -194,7 +203,13 @@ def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, referen
     for precision, program in (("fp32", fp32), ("int8", int8)):
         with stage(f"android: lower {precision}"):
             path = folder / f"{name}.{precision}.pte"
-            path.write_bytes(lower_to_xnnpack(program).buffer)
+            try:
+                path.write_bytes(lower_to_xnnpack(program).buffer)
+            except LoweringError as e:
+                if precision == "int8" and source == "bundle":
+                    raise LoweringError(f"{e} (the bundle's calibration.pt2 holds the graph of the model code at "
+                                        "calibration time: recalibrate with --calibration-data)") from None
+                raise
             files[precision] = path
     parity = {}
     with stage("android: verify"):
@@ -252,7 +267,6 @@ def finish_target(folder: Path, manifest: dict, parity: dict) -> None:
     (folder / "parity.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if problems:
         raise BuildError("parity check failed: " + "; ".join(problems))
-    manifest["schema_version"] = mf.SCHEMA_VERSION
     mf.write(manifest, folder)
 
 

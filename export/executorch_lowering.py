@@ -52,3 +52,13 @@ def portable_ops(manager) -> Counter:
     left = df[(df["op_type"] != "Total") & (df["occurrences_in_non_delegated_graphs"] > 0)]
     return Counter({row.op_type: int(row.occurrences_in_non_delegated_graphs)
                     for row in left.itertuples() if row.op_type not in _GLUE})
+
+
+def pte_contents(path) -> dict:
+    """What a written ``.pte`` will run: portable-kernel operator names and delegate backends."""
+    from executorch.exir._serialize._program import deserialize_pte_binary
+
+    with open(path, "rb") as f:
+        program = deserialize_pte_binary(f.read()).program
+    plan = program.execution_plan[0]
+    return {"operators": [op.name for op in plan.operators], "delegates": [d.id for d in plan.delegates]}

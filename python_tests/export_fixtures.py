@@ -18,6 +18,7 @@ from training.synthetic import synthetic_ecg
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = REPO.parent / "shared" / "data"
+VALIDATION_RECORDS = 400  # fold-9 records used for real-data parity (evenly spaced)
 # One thread: tiny models gain nothing from two, and on a shared 2-core machine two threads per
 # process fight the other processes' threads (measured: 1.5 s vs 0.04 s per training step).
 THREADS_ENV = {"OMP_NUM_THREADS": "1"}
@@ -91,3 +92,39 @@ def built(tiny_bundle, tmp_path_factory) -> tuple[Path, subprocess.CompletedProc
     proc = run_build("--target", "all", "--checkpoint", str(tiny_bundle), "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc
+
+
+def require_ptbxl() -> Path:
+    """The shared PTB-XL folder and its reader, or skip saying which is missing."""
+    ptbxl = REAL_DATA / "ptbxl"
+    if not (ptbxl / "labels.csv").is_file():
+        pytest.skip(f"real PTB-XL data not found at {ptbxl}")
+    try:
+        import training.datasets  # noqa: F401
+    except ImportError:
+        pytest.skip("training/datasets.py (the PTB-XL reader) is not in this checkout")
+    return ptbxl
+
+
+@pytest.fixture(scope="session")
+def real_validation() -> tuple[np.ndarray, np.ndarray]:
+    """Preprocessed PTB-XL fold-9 windows and their 17-class targets (one window per record)."""
+    from training.datasets import examples_for, load_windows
+
+    ptbxl = require_ptbxl()
+    task = get_task("ptbxl17")
+    val = [ex for ex in examples_for(task, ptbxl) if ex.fold == 9]
+    pick = [val[i] for i in np.unique(np.linspace(0, len(val) - 1, min(VALIDATION_RECORDS, len(val))).astype(int))]
+    ws = load_windows(pick, task, hop_seconds=10.0, progress=False)
+    return ws.x, ws.y[ws.record]
+
+
+@pytest.fixture(scope="session")
+def built_real_calibration(tiny_bundle, tmp_path_factory) -> Path:
+    """``build.py --target android --calibration-data ../shared/data/ptbxl`` on the tiny bundle."""
+    ptbxl = require_ptbxl()
+    out = tmp_path_factory.mktemp("dist_real")
+    proc = run_build("--target", "android", "--checkpoint", str(tiny_bundle), "--out", str(out),
+                     "--calibration-data", str(ptbxl))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out / "android"
