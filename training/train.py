@@ -247,7 +247,7 @@ def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: di
         rep = metrics.singlelabel_report(va.y, prob, task.codes, decision.decide(prob, thresholds, False).argmax(1))
     folds = sorted({e.fold for e in tr.examples if e.fold is not None})
     provenance = {
-        "dataset": task.name, "data_dir": str(args.data), "train_records": len(tr.examples),
+        "dataset": task.dataset, "data_dir": str(args.data), "train_records": len(tr.examples),
         "train_windows": int(len(tr.x)), "val_records": len(va.examples),
         "train_folds": folds, "val_fold": args.val_fold if task.multi_label else None,
         "val_split": None if task.multi_label else {"fraction": args.val_fraction, "seed": args.seed},
