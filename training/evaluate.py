@@ -1,4 +1,7 @@
-"""Evaluate a checkpoint on a dataset folder: ``python -m training.evaluate --checkpoint PATH --data DIR``.
+"""Evaluate a model on a dataset folder: ``python -m training.evaluate --checkpoint PATH --data DIR``.
+
+``--model X.pte`` evaluates an exported ExecuTorch program instead (the artifact that ships), with the
+labels, thresholds and checksums of the ``manifest.json`` beside it.
 
 Prints the per-class table and ends with one summary line:
 ``macro_f1=… micro_f1=… macro_auroc=… n=…`` (ptbxl17, at the checkpoint's thresholds) or
@@ -11,20 +14,23 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from training import datasets, metrics, report
 from training.checkpoint import CheckpointError, load_bundle
 from training.decision import decide
-from training.labels import get_task
+from training.labels import Task, get_task
 from training.train import predict, record_probabilities
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--checkpoint", required=True, type=Path, help="checkpoint bundle folder")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint", type=Path, help="checkpoint bundle folder (eager PyTorch)")
+    src.add_argument("--model", type=Path, help="exported ExecuTorch .pte (manifest.json beside it)")
     p.add_argument("--data", required=True, type=Path, help="dataset folder (PTB-XL in either layout, or CinC 2017)")
     p.add_argument("--folds", default=None, help="comma-separated PTB-XL folds to evaluate (default: all present)")
     p.add_argument("--hop-seconds", type=float, default=5.0, help="hop between windows of longer records")
@@ -33,16 +39,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def load_model(args: argparse.Namespace) -> tuple[Task, np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """Task, thresholds and a window → probabilities function, from a bundle or a verified .pte."""
+    if args.checkpoint is not None:
+        bundle = load_bundle(args.checkpoint)
+        return bundle.task, np.array(bundle.thresholds), lambda x: predict(bundle.model, x, bundle.task.multi_label)
+    from export.manifest import read, verify_artifacts
+    from export.runtime import load_pte
+
+    if args.model.suffix != ".pte" or not args.model.is_file():
+        raise ValueError(f"{args.model}: not an ExecuTorch .pte file")
+    doc = read(args.model.parent)
+    verify_artifacts(doc, args.model.parent)
+    if args.model.name not in {a["file"] for a in doc["artifacts"]}:
+        raise ValueError(f"{args.model}: not listed in {args.model.parent / 'manifest.json'}")
+    task = get_task(doc["task"]["name"])
+    return task, np.array([lab["threshold"] for lab in doc["labels"]]), load_pte(args.model)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        bundle = load_bundle(args.checkpoint)
-        task = get_task(bundle.meta["task"])
+        task, thresholds, predict_fn = load_model(args)
         examples = datasets.examples_for(task, args.data)
         if args.folds:
             folds = {int(f) for f in args.folds.split(",")}
             examples = [e for e in examples if e.fold in folds]
-    except (CheckpointError, datasets.DatasetError, ValueError) as e:
+    except (CheckpointError, datasets.DatasetError, ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not examples:
@@ -53,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     if not ws.examples:
         print(f"error: {args.data}: all {len(examples)} records were unusable", file=sys.stderr)
         return 2
-    prob = record_probabilities(predict(bundle.model, ws.x, task.multi_label), ws.record, len(ws.examples))
+    prob = record_probabilities(predict_fn(ws.x), ws.record, len(ws.examples))
     if task.multi_label:
-        rep = metrics.multilabel_report(ws.y, prob, np.array(bundle.thresholds), task.codes)
+        rep = metrics.multilabel_report(ws.y, prob, thresholds, task.codes)
     else:
-        pred = decide(prob, np.array(bundle.thresholds), multi_label=False).argmax(axis=1)
+        pred = decide(prob, thresholds, multi_label=False).argmax(axis=1)
         rep = metrics.singlelabel_report(ws.y, prob, task.codes, pred)
     rep["skipped"] = [{"record": r, "reason": m} for r, m in ws.skipped]
     print(report.format_table(task, rep))
