@@ -111,3 +111,12 @@ def test_ddp_two_processes(synthetic_ptbxl, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert (out / "weights.pt").is_file()
     assert r.stdout.count("epoch   1 ") == 1  # rank 0 alone reports and writes
+
+
+def test_no_cache_writes_nothing_into_the_working_folder(synthetic_ptbxl, tmp_path):
+    """``--cache ''`` disables caching: no preprocessed windows are left anywhere (least of all in the repo)."""
+    before = set(REPO.glob("*.npz"))
+    r = run(["-m", "training.train", "--task", "ptbxl17", "--data", str(synthetic_ptbxl), "--out", str(tmp_path / "o"),
+             "--model-kwargs", '{"leads": 12}', *TINY, "--epochs", "1"], )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert set(REPO.glob("*.npz")) == before and not list(tmp_path.glob("**/*.npz"))

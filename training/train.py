@@ -53,8 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--val-fraction", type=float, default=0.2, help="cinc2017: stratified validation fraction")
     p.add_argument("--hop-seconds", type=float, default=5.0, help="hop between windows of records longer than one window")
     p.add_argument("--max-records", type=int, default=None, help="use at most this many records per split (quick runs)")
-    p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "lamscn",
-                   help="folder for cached preprocessed windows ('' to disable)")
+    p.add_argument("--cache", type=lambda s: Path(s) if s else None, default=Path.home() / ".cache" / "lamscn",
+                   help="folder for cached preprocessed windows, outside the repository ('' disables caching)")
     p.add_argument("--calibration-windows", type=int, default=256,
                    help="real training windows used for int8 calibration (0 skips calibration)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
@@ -164,10 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     train_ex, val_ex = split(task, examples, args)
-    cache = args.cache if str(args.cache) else None
     progress = not args.no_progress and rank == 0
-    tr = datasets.load_windows(train_ex, task, args.hop_seconds, cache, progress)
-    va = datasets.load_windows(val_ex, task, args.hop_seconds, cache, progress)
+    tr = datasets.load_windows(train_ex, task, args.hop_seconds, args.cache, progress)
+    va = datasets.load_windows(val_ex, task, args.hop_seconds, args.cache, progress)
     if len(tr.x) == 0 or len(va.x) == 0:
         print(f"error: {args.data}: no usable training or validation records", file=sys.stderr)
         return 2
