@@ -2,7 +2,8 @@
 
 Signal faults are applied first, in this order, to the signal in mV at the device rate: added
 white noise (``noise_mv``), flat-line stretches (electrode off: held at 0 mV), saturation
-(clipped at ``±saturate_mv``). The signal is then cut into whole frames of the device's size and
+(clipped at ``±saturate_mv``). The signal is then cut into frames of the device's size (the last one may be
+shorter, so that a replayed 10 s record fills one window) and
 encoded with the device's clock; transport faults follow, decided per frame with one seeded
 generator: drop (``drop``), send twice (``duplicate``), swap with the next frame (``reorder``).
 """
@@ -77,9 +78,9 @@ def simulate(device: Device, signal_mv: np.ndarray, faults: Faults = Faults()) -
     rng = np.random.default_rng(faults.seed)
     x = degrade(signal_mv, device.rate, faults, rng)
     n = device.samples_per_frame
-    frames = [device.encode(x[i:i + n], i, clock_start(device)) for i in range(0, x.size - n + 1, n)]
+    frames = [device.encode(x[i:i + n], i, clock_start(device)) for i in range(0, x.size, n)]  # last may be short
     if not frames:
-        raise InputError(f"signal of {x.size} samples is shorter than one {device.label} frame ({n} samples)")
+        raise InputError(f"signal of {x.size} samples is empty")
     sent: list[bytes] = []
     for frame in frames:
         if rng.random() < faults.drop:

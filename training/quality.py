@@ -13,7 +13,8 @@ number is in :func:`quality_numbers`, which the manifest carries so the apps use
   or minimum (within ``SATURATION_TOLERANCE_MV``): the amplifier clipped.
 - **noisy**: ``rms(diff(filtered)) / rms(filtered)`` above ``NOISE_RATIO_MAX``. The first difference
   of the 0.5–40 Hz band at 100 Hz weighs high frequencies up: clean ECG concentrates its power in
-  QRS and T waves well below 40 Hz, broadband muscle or electrode noise does not.
+  QRS and T waves well below 40 Hz, broadband muscle or electrode noise does not. Not judged on a
+  lead whose std is below ``STD_FLOOR`` (already flat).
 
 Measured when these numbers were set: lead I of the first 300 PTB-XL records (100 Hz) had a
 smallest 1 s peak-to-peak of 0.040 mV and a largest noise ratio of 0.96; 598 CinC 2017 records
@@ -101,7 +102,7 @@ def lead_quality(raw: np.ndarray, rate: int, filtered: np.ndarray, std: float) -
         reasons.append("flat")
     if sat >= SATURATION_FRACTION:
         reasons.append("saturated")
-    if noise > NOISE_RATIO_MAX:
+    if noise > NOISE_RATIO_MAX and std >= STD_FLOOR:  # the ratio of rounding residue means nothing
         reasons.append("noisy")
     return LeadQuality(ptp, float(std), sat, noise, tuple(reasons))
 
