@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from streaming.cli import main
-from test_stream_live import tiny_bundle, twelve_lead_bundle  # noqa: F401  (session fixtures)
+from python_tests.test_stream_live import tiny_bundle, twelve_lead_bundle  # noqa: F401  (session fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 
