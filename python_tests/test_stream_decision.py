@@ -12,9 +12,9 @@ def test_multi_label_uses_each_threshold():
     assert above_threshold([0.4, 0.6, 0.69], [0.3, 0.7, 0.69], True) == [True, False, True]
 
 
-def test_single_label_only_the_top_class_can_pass():
-    assert above_threshold([0.5, 0.3, 0.2], [0.6, 0.1, 0.1], False) == [False, False, False]
-    assert above_threshold([0.2, 0.7, 0.1], [0.5, 0.5, 0.5], False) == [False, True, False]
+def test_single_label_is_the_argmax_whatever_the_thresholds():
+    assert above_threshold([0.5, 0.3, 0.2], [0.6, 0.1, 0.1], False) == [True, False, False]
+    assert above_threshold([0.2, 0.4, 0.4], [0.5, 0.5, 0.5], False) == [False, True, False]
 
 
 def test_threshold_count_must_match():

@@ -47,6 +47,7 @@ def test_polar_codec_file():
     doc = load("polar_h10_codec.json")
     assert doc["commands"] == {"get_settings_ecg": "0100", "start_ecg_130hz_14bit": "02000001820001010e00",
                                "stop_ecg": "0300"}
+    assert (doc["start_sequence"], doc["stop_sequence"]) == (["0100", "02000001820001010e00"], ["0300"])
     for f in doc["ecg_frames"]:
         assert polar_parse(bytes.fromhex(f["hex"])) == (f["timestamp_ns"], f["samples_uv"])
     assert doc["control_point_responses"][0]["settings"] == {"SAMPLE_RATE": [130], "RESOLUTION": [14]}
@@ -59,6 +60,7 @@ def test_polar_codec_file():
 def test_movesense_codec_file():
     doc = load("movesense_codec.json")
     assert bytes.fromhex(doc["commands"]["subscribe_ecg_250hz_ref99"]) == b"\x01\x63/Meas/ECG/250"
+    assert doc["start_sequence"] == ["0063", "01632f4d6561732f4543472f323530"] and doc["stop_sequence"] == ["0263"]
     for n in doc["ecg_notifications"]:
         assert movesense_parse(bytes.fromhex(n["hex"])) == (n["timestamp_ms"], n["samples"])
     assert [r["status"] for r in doc["command_results"]] == [200, 507, None]
@@ -92,7 +94,7 @@ def test_decision_file_follows_the_rule():
                     above = [pi >= ti for pi, ti in zip(p, case["thresholds"])]
                 else:
                     top = p.index(max(p))
-                    above = [i == top and p[i] >= case["thresholds"][i] for i in range(len(p))]
+                    above = [i == top for i in range(len(p))]
                 assert step["above"] == above
                 counts = [c + 1 if a else 0 for c, a in zip(counts, above)]
             assert step["counts"] == counts and step["shown"] == [c >= k for c in counts]
@@ -147,9 +149,9 @@ def test_live_file_matches_an_independent_replay(name):
             p = outputs[calls % len(outputs)]
             calls += 1
             top = p.index(max(p))
-            counts = [c + 1 if (i == top and p[i] >= 0.5) else 0 for i, c in enumerate(counts)]
+            counts = [c + 1 if i == top else 0 for i, c in enumerate(counts)]
             assert w["probabilities"] == p and w["status"] == "classified"
-            assert w["above"] == ([doc["model"]["codes"][top]] if p[top] >= 0.5 else [])
+            assert w["above"] == [doc["model"]["codes"][top]]
             assert w["findings"] == [c for c, n_ in zip(doc["model"]["codes"], counts) if n_ >= k]
             assert w["heart_rate_bpm"] == pytest.approx(72, abs=3)
             rr = np.diff(w["r_peaks"]) / MODEL_RATE

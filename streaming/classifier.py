@@ -10,7 +10,6 @@ maps one preprocessed window ``[1, leads, 1000]`` float32 to probabilities ``[cl
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Protocol
 
@@ -18,7 +17,6 @@ import numpy as np
 
 from streaming.devices import Device
 from streaming.errors import InputError, ModelMismatch
-from training.labels import get_task
 
 
 class Classifier(Protocol):
@@ -61,31 +59,31 @@ class TorchBundleClassifier:
 
 
 class PteClassifier:
-    """ExecuTorch program; labels, thresholds and leads come from ``manifest.json`` beside it."""
+    """ExecuTorch program; labels, thresholds, leads and task come from the ``manifest.json`` beside it,
+    read (schema and checksums checked) by ``export.runtime.read_manifest``."""
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
-        manifest_path = path.parent / "manifest.json"
         try:
-            from export.runtime import load_pte
+            from export.runtime import ManifestError, load_pte, read_manifest
         except ImportError:
             raise InputError(f"{path}: running .pte models needs export/runtime.py (branch export), "
                              f"not present in this checkout") from None
-        if not manifest_path.is_file():
-            raise InputError(f"{path}: no manifest.json beside the .pte (labels, thresholds and leads come from it)")
         try:
-            manifest = json.loads(manifest_path.read_text())
-            self.codes = [lab["code"] for lab in manifest["labels"]]
-            self.thresholds = [float(lab["threshold"]) for lab in manifest["labels"]]
-            self.leads = list(manifest["leads"])
-            self.multi_label = get_task(manifest["task"]).multi_label
-            self.name = str(manifest.get("model", {}).get("name", path.stem))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-            raise InputError(f"{manifest_path}: not a usable manifest ({e})") from None
+            manifest = read_manifest(path.parent)
+        except ManifestError as e:
+            raise InputError(f"{path}: {e}") from None
+        if path.name not in [a["file"] for a in manifest["artifacts"]]:
+            raise InputError(f"{path}: not an artifact of {path.parent / 'manifest.json'}")
+        self.name = manifest["model"]["name"]
+        self.codes = [lab["code"] for lab in manifest["labels"]]
+        self.thresholds = [float(lab["threshold"]) for lab in manifest["labels"]]
+        self.leads = list(manifest["leads"])
+        self.multi_label = bool(manifest["task"]["multi_label"])
         self.program = load_pte(path)
 
     def probabilities(self, window: np.ndarray) -> np.ndarray:
-        return np.asarray(self.program(np.ascontiguousarray(window, dtype=np.float32)), dtype=np.float64).reshape(-1)
+        return np.asarray(self.program(np.ascontiguousarray(window, dtype=np.float32)), dtype=np.float64)[0]
 
 
 def load_classifier(path: str | Path) -> Classifier:
