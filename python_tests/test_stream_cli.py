@@ -58,6 +58,8 @@ BAD = {
                          "line 2: not a hex frame"),
     "undecodable frames": (["stream", "--device", "polar-h10", "--frames", "{tmp}/undecodable.hex", "--model",
                             "{model}"], "none of the 2 frames decodes"),
+    "faults with a frames file": (["stream", "--device", "polar-h10", "--frames", "{tmp}/bad.hex", "--drop", "0.1",
+                                   "--model", "{model}"], "apply to --record"),
     "unknown device": (["simulate", "--device", "garmin", "--record", "synthetic"], "unknown device 'garmin'"),
     "bad rate": (["simulate", "--device", "movesense", "--rate", "300", "--record", "synthetic"], "300 Hz"),
     "missing record": (["simulate", "--device", "polar-h10", "--record", "{tmp}/nope"], "no such WFDB record"),

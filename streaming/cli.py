@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     source_args(st)
     src = st.add_mutually_exclusive_group(required=True)
     src.add_argument("--record", help="simulate this record (WFDB path or synthetic[:...]) with the faults given")
-    src.add_argument("--frames", help="a hex frame file written by 'simulate' (faults options are ignored)")
+    src.add_argument("--frames", help="a hex frame file written by 'simulate' (no fault or --lead options then)")
     st.add_argument("--model", required=True, help="checkpoint bundle folder, or an ExecuTorch .pte")
     st.add_argument("--hop", type=float, default=HOP_SECONDS, help="seconds between window starts")
     return p
@@ -82,6 +82,8 @@ def run_stream(args: argparse.Namespace, out: TextIO) -> int:
     device = get_device(args.device, args.rate)
     if args.hop <= 0:
         raise InputError(f"--hop {args.hop}: must be > 0 seconds")
+    if args.frames and (faults_from(args) != Faults(seed=args.seed) or args.lead):
+        raise InputError("fault and --lead options apply to --record; a --frames file is streamed as it is")
     classifier = load_classifier(args.model)
     check_pairing(classifier, device)
     frames = read_frames(args.frames) if args.frames else simulated_frames(args, device)
