@@ -1,0 +1,356 @@
+"""Build on-device artifacts from a checkpoint bundle.
+
+    python export/build.py --target android|ios|all [--model NAME | --checkpoint PATH]
+                           [--out DIR] [--calibration-data DIR]
+
+android: ExecuTorch ``.pte`` lowered entirely to XNNPACK, fp32 and int8 (PT2E static, calibration
+from the bundle). ios: Core ML ``.mlpackage`` (ML program, iOS 17+), fp16 and int8 weights.
+Each target folder gets ``manifest.json`` and ``parity.json``. Every stage prints its time; the
+run ends with a table of artifact, precision, bytes, max |Δp| vs PyTorch and decision agreement.
+
+A target is built in a hidden temporary folder next to its destination and moved into place only
+when complete and verified. Same inputs give byte-identical outputs.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `training` and `export` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # coremltools' per-pass progress bars
+for _name in ("torchao", "coremltools"):  # optional native parts absent on Linux CPU builds
+    logging.getLogger(_name).setLevel(logging.ERROR)
+warnings.filterwarnings("ignore", category=FutureWarning)  # torch/executorch deprecation notes
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CHECKPOINTS = REPO / "checkpoints"
+DEFAULT_MODEL = "lamscn_12lead_ptbxl17"
+TARGETS = ("android", "ios")
+VERIFY_WINDOWS = 32  # synthetic windows every artifact is checked on (export.parity.synthetic_windows, seed 0)
+SYNTHETIC_CALIBRATION_WINDOWS = 128
+CALIBRATION_WINDOWS = 512  # most windows taken from --calibration-data (evenly spaced)
+TOOLS = ("torch", "executorch", "torchao", "coremltools", "numpy")
+
+
+class BuildError(RuntimeError):
+    """A build problem with a one-line explanation for the user."""
+
+
+@dataclass
+class Row:
+    """One line of the summary table."""
+
+    artifact: str
+    precision: str
+    bytes: int
+    max_abs_diff: float
+    decision_agreement: float
+
+
+@contextlib.contextmanager
+def stage(name: str):
+    """Print ``[name]`` and, when the block ends, its wall time."""
+    print(f"[{name}] ...", flush=True)
+    start = time.perf_counter()
+    yield
+    print(f"[{name}] done in {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="export/build.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--target", required=True, choices=(*TARGETS, "all"), help="which artifacts to build")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--model", default=None,
+                     help=f"bundle folder name under checkpoints/ (default {DEFAULT_MODEL})")
+    src.add_argument("--checkpoint", type=Path, default=None, help="path of a checkpoint bundle folder")
+    p.add_argument("--out", type=Path, default=REPO / "dist", help="output folder (default dist/)")
+    p.add_argument("--calibration-data", type=Path, default=None,
+                   help="recalibrate int8 from this dataset folder instead of the bundle's calibration")
+    return p.parse_args(argv)
+
+
+def bundle_path(args: argparse.Namespace) -> Path:
+    """The bundle folder from --checkpoint, --model, or the shipped default."""
+    if args.checkpoint is not None:
+        return args.checkpoint
+    return CHECKPOINTS / (args.model or DEFAULT_MODEL)
+
+
+def check_out(out: Path) -> Path:
+    """Create ``out`` if needed and prove it is a writable folder."""
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"output folder {out} is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=".write-test-", dir=out)
+        os.rmdir(probe)
+    except OSError as e:
+        raise BuildError(f"output folder {out} is not writable ({e.strerror or e})") from None
+    return out
+
+
+def versions() -> dict[str, str]:
+    return {name: metadata.version(name) for name in TOOLS}
+
+
+def model_version(bundle) -> str:
+    """The bundle's declared version, else a content version from its weights."""
+    from export.calibration import weights_fingerprint
+
+    return str(bundle.meta.get("version") or f"sha256-{weights_fingerprint(bundle.model)[:12]}")
+
+
+def base_manifest(bundle, name: str) -> dict:
+    """Everything in ``manifest.json`` except the artifacts."""
+    from export.manifest import SCHEMA_VERSION
+    from training.model import count_parameters
+    from training.preprocessing import contract_numbers
+
+    task = bundle.task
+    pre = contract_numbers()
+    rule = "multi_label_threshold" if task.multi_label else "argmax"
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": {"name": name, "version": model_version(bundle), "architecture": bundle.meta["model"]["name"],
+                  "kwargs": bundle.meta["model"].get("kwargs", {}), "parameters": count_parameters(bundle.model)},
+        "task": {"name": task.name, "multi_label": task.multi_label, "description": task.description},
+        "labels": bundle.meta["labels"],
+        "leads": list(bundle.meta["leads"]),
+        "sample_rate_hz": pre["model_rate_hz"],
+        "window": {"samples": pre["window_samples"], "seconds": pre["window_seconds"]},
+        "input": {"name": "ecg", "dtype": "float32", "shape": [1, len(bundle.meta["leads"]), pre["window_samples"]]},
+        "output": {"name": "probabilities", "dtype": "float32", "shape": [1, task.num_classes]},
+        "preprocessing": pre,
+        "decision": {"rule": rule, "description":
+                     "class c is present when probabilities[c] >= labels[c].threshold" if task.multi_label else
+                     "the class with the highest probability; thresholds are informational"},
+        "metrics": bundle.meta.get("metrics", {}),
+        "provenance": bundle.meta.get("provenance", {}),
+        "tools": versions(),
+    }
+
+
+def calibration_windows(bundle, data_dir: Path) -> np.ndarray:
+    """Preprocessed windows for recalibration from a dataset folder: training records only (PTB-XL
+    folds 9 and 10 are validation and test), at most CALIBRATION_WINDOWS, evenly spaced."""
+    try:
+        from training.datasets import DatasetError, examples_for, load_windows
+    except ImportError:
+        raise BuildError("--calibration-data needs training/datasets.py, which this checkout lacks") from None
+    try:
+        examples = [ex for ex in examples_for(bundle.task, data_dir) if ex.fold not in (9, 10)]
+    except DatasetError as e:
+        raise BuildError(f"--calibration-data: {e}") from None
+    if examples:
+        pick = np.unique(np.linspace(0, len(examples) - 1, min(CALIBRATION_WINDOWS, len(examples))).round().astype(int))
+        x = load_windows([examples[i] for i in pick], bundle.task, hop_seconds=10.0, progress=False).x
+    else:
+        x = np.zeros((0,))
+    if len(x) == 0:
+        raise BuildError(f"--calibration-data {data_dir}: no usable training windows")
+    return x[np.unique(np.linspace(0, len(x) - 1, min(CALIBRATION_WINDOWS, len(x))).round().astype(int))]
+
+
+def int8_program(bundle, calibration_data: Path | None):
+    """The converted PT2E program and where its calibration came from: data, bundle or synthetic."""
+    import torch
+
+    from export.calibration import calibrate, read_calibration
+    from export.parity import synthetic_windows
+
+    if calibration_data is not None:
+        windows = calibration_windows(bundle, calibration_data)
+        print(f"  calibrating on {len(windows)} windows from {calibration_data}")
+        return calibrate(bundle.model, torch.from_numpy(windows)), "data"
+    if bundle.calibration_path is not None:
+        cal = read_calibration(bundle.calibration_path, bundle.model)
+        print(f"  calibration from the bundle ({cal.info['windows']} windows, {cal.info['source']})")
+        return cal.program, "bundle"
+    print(f"  WARNING: {bundle.path} has no calibration.pt2: calibrating int8 on "
+          f"{SYNTHETIC_CALIBRATION_WINDOWS} SYNTHETIC windows; int8 accuracy on real ECG is unverified", flush=True)
+    windows = synthetic_windows(len(bundle.meta["leads"]), SYNTHETIC_CALIBRATION_WINDOWS, seed=1)
+    return calibrate(bundle.model, torch.from_numpy(windows)), "synthetic"
+
+
+def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray,
+                  calibration_data: Path | None) -> tuple[list[dict], dict, list[str]]:
+    """Write ``{name}.fp32.pte`` and ``{name}.int8.pte``; return artifact entries, parity, warnings."""
+    from export.executorch_lowering import LoweringError, export_fp32, lower_to_xnnpack
+    from export.manifest import artifact_entry
+    from export.parity import compare
+    from export.runtime import load_pte
+
+    leads, samples = verify_x.shape[1:]
+    with stage("android: export"):
+        fp32 = export_fp32(bundle.model, bundle.task.multi_label, leads, samples)
+    with stage("android: quantize"):
+        int8, source = int8_program(bundle, calibration_data)
+    files = {}
+    for precision, program in (("fp32", fp32), ("int8", int8)):
+        with stage(f"android: lower {precision}"):
+            path = folder / f"{name}.{precision}.pte"
+            try:
+                path.write_bytes(lower_to_xnnpack(program).buffer)
+            except LoweringError as e:
+                if precision == "int8" and source == "bundle":
+                    raise LoweringError(f"{e} (the bundle's calibration.pt2 holds the graph of the model code at "
+                                        "calibration time: recalibrate with --calibration-data)") from None
+                raise
+            files[precision] = path
+    parity = {}
+    with stage("android: verify"):
+        for precision, path in files.items():
+            parity[path.name] = {"precision": precision, **compare(reference, load_pte(path)(verify_x),
+                                                                    bundle.thresholds, bundle.task.multi_label)}
+    entries = [artifact_entry(files["fp32"], "executorch-xnnpack", "fp32"),
+               artifact_entry(files["int8"], "executorch-xnnpack", "int8", calibration=source)]
+    warnings = ["int8 calibrated on synthetic ECG, not on real training windows"] if source == "synthetic" else []
+    return entries, parity, warnings
+
+
+def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray) -> tuple[list[dict], dict, list[str]]:
+    """Write ``{name}.fp16.mlpackage`` and ``{name}.int8.mlpackage``; return entries, parity, warnings."""
+    from export import coreml_conversion as cc
+    from export.manifest import artifact_entry
+    from export.mil_numpy import mlpackage_predictor
+    from export.parity import compare
+
+    leads, samples = verify_x.shape[1:]
+    meta = cc.coreml_metadata(bundle.meta["labels"], list(bundle.meta["leads"]), bundle.task.multi_label,
+                              name, model_version(bundle))
+    with stage("ios: convert fp16"):
+        fp16 = cc.convert_fp16(bundle.model, bundle.task.multi_label, leads, samples, meta)
+        fp16_path = cc.save_mlpackage(fp16, folder / f"{name}.fp16.mlpackage")
+    with stage("ios: quantize int8 weights"):
+        int8_path = cc.save_mlpackage(cc.quantize_weights_int8(fp16, meta), folder / f"{name}.int8.mlpackage")
+    parity = {}
+    with stage("ios: verify (MIL ops in NumPy)"):
+        for precision, path in (("fp16", fp16_path), ("int8-weights", int8_path)):
+            parity[path.name] = {"precision": precision, **compare(reference, mlpackage_predictor(path)(verify_x),
+                                                                    bundle.thresholds, bundle.task.multi_label)}
+    extra = {"minimum_deployment_target": cc.MINIMUM_DEPLOYMENT_TARGET}
+    entries = [artifact_entry(fp16_path, "coreml-mlprogram", "fp16", **extra),
+               artifact_entry(int8_path, "coreml-mlprogram", "int8-weights", **extra)]
+    return entries, parity, []
+
+
+def finish_target(folder: Path, manifest: dict, parity: dict) -> None:
+    """Check parity against the targets, then write parity.json and (last) manifest.json."""
+    import json
+
+    from export import manifest as mf
+    from export.parity import MAX_ABS_DIFF, failures
+
+    problems = []
+    for file, result in parity.items():
+        result["max_abs_diff_target"] = MAX_ABS_DIFF[result["precision"]]
+        bad = failures(result, result["precision"])
+        result["passed"] = not bad
+        problems += [f"{file}: {b}" for b in bad]
+    doc = {"reference": "eager PyTorch fp32, WithProbabilities(model)",
+           "inputs": f"{VERIFY_WINDOWS} synthetic preprocessed windows (export.parity.synthetic_windows, seed 0)",
+           "artifacts": parity}
+    (folder / "parity.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    if problems:
+        raise BuildError("parity check failed: " + "; ".join(problems))
+    mf.write(manifest, folder)
+
+
+def place(tmp: Path, final: Path) -> None:
+    """Swap the finished temporary folder into place (the old one, if any, is removed after)."""
+    old = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+        os.replace(final, old / final.name)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def build(args: argparse.Namespace) -> list[Row]:
+    from export.parity import eager_probabilities, synthetic_windows
+    from training.checkpoint import load_bundle
+
+    targets = TARGETS if args.target == "all" else (args.target,)
+    out = check_out(args.out)
+    with stage("load checkpoint"):
+        bundle = load_bundle(bundle_path(args))
+    name = bundle.path.resolve().name
+    print(f"  {name}: model {bundle.meta['model']['name']}, task {bundle.task.name}, "
+          f"{len(bundle.meta['leads'])} leads, {bundle.task.num_classes} classes")
+    verify_x = synthetic_windows(len(bundle.meta["leads"]), VERIFY_WINDOWS, seed=0)
+    reference = eager_probabilities(bundle.model, bundle.task.multi_label, verify_x)
+    rows = []
+    for target in targets:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target}.partial-", dir=out))
+        try:
+            if target == "android":
+                entries, parity, warnings = build_android(bundle, name, tmp, verify_x, reference, args.calibration_data)
+            else:
+                entries, parity, warnings = build_ios(bundle, name, tmp, verify_x, reference)
+            manifest = base_manifest(bundle, name)
+            manifest["artifacts"] = entries
+            if warnings:
+                manifest["warnings"] = warnings
+            finish_target(tmp, manifest, parity)
+            os.chmod(tmp, 0o755)  # mkdtemp made it private
+            place(tmp, out / target)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+        for e in entries:
+            r = parity[e["file"]]
+            rows.append(Row(f"{target}/{e['file']}", e["precision"], e["bytes"], r["max_abs_diff"],
+                            r["decision_agreement"]))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    head = f"{'artifact':<48} {'precision':<13} {'bytes':>9} {'max |dp|':>10} {'agreement':>9}"
+    print("\n" + head + "\n" + "-" * len(head))
+    for r in rows:
+        print(f"{r.artifact:<48} {r.precision:<13} {r.bytes:>9} {r.max_abs_diff:>10.2e} {r.decision_agreement:>9.2%}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from export.calibration import CalibrationError
+    from export.executorch_lowering import LoweringError
+    from export.manifest import ManifestError
+    from training.checkpoint import CheckpointError
+
+    try:
+        rows = build(args)
+    except (BuildError, CheckpointError, CalibrationError, LoweringError, ManifestError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # never a traceback for the user; the message says what broke
+        first = (str(e).strip().splitlines() or [""])[0]
+        print(f"error: {type(e).__name__}: {first}", file=sys.stderr)
+        return 1
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Int8 calibration: the PT2E static-quantization result that a checkpoint bundle carries.
+
+Calibration runs once, when the checkpoint is made, on real preprocessed training windows. The
+bundle keeps only the result: the calibrated and converted program (``calibration.pt2``, saved
+with :func:`torch.export.save`), whose quantize/dequantize nodes hold the observed scales and zero
+points. It holds no ECG. A small JSON record inside the archive ties it to the weights it was
+calibrated with, so a bundle whose weights changed afterwards is refused, not silently exported.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.export import ExportedProgram
+
+from training.checkpoint import CALIBRATION
+from training.model import WithProbabilities
+
+SCHEME = "pt2e_static_int8_xnnpack_symmetric_per_channel"
+INFO = "calibration.json"
+
+
+class CalibrationError(ValueError):
+    """A calibration is missing, stale, corrupt, or cannot be made from the given windows."""
+
+
+@dataclass
+class Calibration:
+    """A loaded calibration: the converted (quantize/dequantize) program and its record."""
+
+    program: ExportedProgram
+    info: dict
+
+
+def weights_fingerprint(model: nn.Module) -> str:
+    """sha256 over the model's state dict (names, dtypes, shapes, values), independent of file bytes."""
+    h = hashlib.sha256()
+    for name, t in model.state_dict().items():
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+    return h.hexdigest()
+
+
+def xnnpack_quantizer():
+    """The one quantization configuration of the project: XNNPACK, symmetric, per-channel, static."""
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+        XNNPACKQuantizer, get_symmetric_quantization_config)
+
+    return XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
+
+
+def _multi_label(model: nn.Module) -> bool:
+    config = getattr(model, "config", None)
+    if config is None or not hasattr(config, "multi_label"):
+        raise CalibrationError(f"{type(model).__name__} has no config.multi_label: cannot tell sigmoid from softmax")
+    return bool(config.multi_label)
+
+
+def calibrate(model: nn.Module, windows: torch.Tensor) -> ExportedProgram:
+    """Export ``WithProbabilities(model)`` for input ``[1, leads, samples]``, observe every window
+    one at a time (the deployed batch size), convert, and export the quantized program again."""
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    windows = torch.as_tensor(windows, dtype=torch.float32)
+    if windows.ndim != 3 or windows.shape[0] == 0:
+        raise CalibrationError(f"calibration windows must be shaped [N>0, leads, samples], got {tuple(windows.shape)}")
+    if not torch.isfinite(windows).all():
+        raise CalibrationError("calibration windows contain NaN or inf")
+    wrapped = WithProbabilities(model, _multi_label(model)).eval()
+    # zeros, not a window: torch.export keeps example inputs (with their whole storage) in the
+    # saved program, and the calibration must carry no ECG
+    example = (torch.zeros(1, *windows.shape[1:]),)
+    with torch.no_grad():
+        graph = torch.export.export(wrapped, example).module()
+        prepared = prepare_pt2e(graph, xnnpack_quantizer())
+        for w in windows:
+            prepared(w.unsqueeze(0))
+        converted = convert_pt2e(prepared)
+        return torch.export.export(converted, example)
+
+
+def write_calibration(model: nn.Module, windows: torch.Tensor, bundle_dir: Path, *,
+                      source: str = "training windows") -> Path:
+    """Calibrate ``model`` (the bundle's eval-mode network) on preprocessed ``windows``
+    ``[N, leads, samples]`` float32 and write ``bundle_dir/calibration.pt2`` atomically.
+
+    ``source`` says where the windows came from (recorded; the windows themselves are not)."""
+    bundle_dir = Path(bundle_dir)
+    if not bundle_dir.is_dir():
+        raise CalibrationError(f"bundle folder {bundle_dir} does not exist")
+    was_training = model.training
+    model.eval()
+    try:
+        program = calibrate(model, windows)
+    finally:
+        model.train(was_training)
+    info = {
+        "scheme": SCHEME,
+        "weights_sha256": weights_fingerprint(model),
+        "windows": int(windows.shape[0]),
+        "input_shape": [1, int(windows.shape[1]), int(windows.shape[2])],
+        "multi_label": _multi_label(model),
+        "source": source,
+        "versions": {p: metadata.version(p) for p in ("torch", "torchao", "executorch")},
+    }
+    target = bundle_dir / CALIBRATION
+    fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".pt2", dir=bundle_dir)
+    os.close(fd)
+    try:
+        torch.export.save(program, tmp, extra_files={INFO: json.dumps(info, sort_keys=True)})
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def read_calibration(path: Path, model: nn.Module) -> Calibration:
+    """Load a ``calibration.pt2`` and check it belongs to ``model``'s weights; raise
+    :class:`CalibrationError` with a one-line reason otherwise."""
+    import torch.ao.quantization.fx._decomposed  # noqa: F401  (registers quantized_decomposed ops for loading)
+
+    path = Path(path)
+    extra = {INFO: ""}
+    try:
+        program = torch.export.load(path, extra_files=extra)
+        info = json.loads(extra[INFO])
+    except Exception as e:  # a corrupt archive can fail in zip, pickle, json or torch code
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise CalibrationError(f"calibration {path}: cannot be read ({first})") from None
+    if not isinstance(info, dict) or info.get("scheme") != SCHEME:
+        raise CalibrationError(f"calibration {path}: scheme {info.get('scheme') if isinstance(info, dict) else None!r}, "
+                               f"expected {SCHEME!r}")
+    if info.get("weights_sha256") != weights_fingerprint(model):
+        raise CalibrationError(f"calibration {path}: made for other weights (stale); recalibrate the bundle")
+    return Calibration(program=program, info=info)

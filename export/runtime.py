@@ -1,0 +1,33 @@
+"""Running exported artifacts from Python: ExecuTorch ``.pte`` programs and their manifests.
+
+Used by the parity tests, the benchmark, ``training.evaluate --model X.pte`` and the streaming
+reference. One window at a time, as the apps run it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from export.manifest import ManifestError, read as read_manifest  # noqa: F401  (the runtime's manifest API)
+
+
+def load_pte(path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
+    """``f(x[N, leads, samples] float32) -> probabilities[N, classes]`` backed by the ExecuTorch runtime."""
+    import torch
+    from executorch.runtime import Runtime
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"ExecuTorch program {path}: no such file")
+    method = Runtime.get().load_program(path).load_method("forward")
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 3:
+            raise ValueError(f"expected windows shaped [N, leads, samples], got {x.shape}")
+        outs = [method.execute([torch.from_numpy(np.ascontiguousarray(w[None]))])[0].numpy().copy() for w in x]
+        return np.concatenate(outs).astype(np.float32)
+
+    return predict

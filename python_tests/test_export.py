@@ -1,0 +1,316 @@
+"""Export: build artifacts from a tiny trained bundle once, then check them like an app would."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from export import manifest as mf
+from export.calibration import CalibrationError, calibrate, read_calibration, write_calibration
+from export.executorch_lowering import LoweringError, export_fp32, lower_to_xnnpack, portable_ops, pte_contents
+from export.mil_numpy import UnsupportedOpError, mlpackage_predictor, run_program
+from export.parity import MAX_ABS_DIFF, compare, eager_probabilities, failures, synthetic_windows
+from export.runtime import load_pte
+from python_tests.export_fixtures import REPO, THREADS_ENV, run_build
+from python_tests.export_fixtures import built, built_real_calibration, real_validation, tiny_bundle  # noqa: F401 (fixtures)
+from training.checkpoint import load_bundle
+from training.preprocessing import contract_numbers
+
+NAME = "tiny_ptbxl17"
+
+
+@pytest.fixture(scope="module")
+def bundle(tiny_bundle):
+    return load_bundle(tiny_bundle)
+
+
+@pytest.fixture(scope="module")
+def fresh_inputs(bundle):
+    """Windows the build's own verification did not use (it uses seed 0)."""
+    return synthetic_windows(len(bundle.meta["leads"]), 24, seed=7)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): mf.digest(p)[1] for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- the build --------------------------------------------------------------------------------
+
+def test_build_prints_stages_and_table(built):
+    out, proc = built
+    for stage in ("android: export", "android: quantize", "android: lower fp32", "android: lower int8",
+                  "android: verify", "ios: convert fp16", "ios: quantize int8 weights", "ios: verify"):
+        assert re.search(rf"^\[{stage}[^\]]*\] done in \d+\.\d s$", proc.stdout, re.M), stage
+    for artifact in (f"android/{NAME}.fp32.pte", f"android/{NAME}.int8.pte",
+                     f"ios/{NAME}.fp16.mlpackage", f"ios/{NAME}.int8.mlpackage"):
+        assert artifact in proc.stdout.split("artifact")[-1]
+        assert (out / artifact).exists()
+    assert "Traceback" not in proc.stderr
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary folders left behind"
+
+
+def test_rebuild_is_byte_identical(built, tiny_bundle, tmp_path):
+    out, _ = built
+    proc = run_build("--target", "all", "--checkpoint", str(tiny_bundle), "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first, second = tree_digest(out), tree_digest(tmp_path)
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_script_and_module_entry_points_show_help():
+    for cmd in ([sys.executable, "export/build.py", "--help"], [sys.executable, "-m", "export.build", "--help"]):
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and "--calibration-data" in proc.stdout, proc.stderr
+
+
+# --- ExecuTorch ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_pte_is_one_xnnpack_delegate(built, precision):
+    contents = pte_contents(built[0] / "android" / f"{NAME}.{precision}.pte")
+    assert contents["operators"] == [], f"ops on portable kernels: {contents['operators']}"
+    assert contents["delegates"] == ["XnnpackBackend"]
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_pte_parity_synthetic(built, bundle, fresh_inputs, precision):
+    got = load_pte(built[0] / "android" / f"{NAME}.{precision}.pte")(fresh_inputs)
+    ref = eager_probabilities(bundle.model, True, fresh_inputs)
+    assert got.shape == ref.shape == (len(fresh_inputs), 17)
+    result = compare(ref, got, bundle.thresholds, True)
+    assert result["max_abs_diff"] <= MAX_ABS_DIFF[precision]
+    assert failures(result, precision) == []
+    assert ref.std() > 0.01, "reference outputs are near-constant: the parity check would be vacuous"
+
+
+def test_pte_parity_real_validation(real_validation, built_real_calibration, bundle):
+    x, target = real_validation
+    ref = eager_probabilities(bundle.model, True, x)
+    manifest = mf.read(built_real_calibration)
+    assert {a["precision"]: a.get("calibration") for a in manifest["artifacts"]}["int8"] == "data"
+    for precision in ("fp32", "int8"):
+        got = load_pte(built_real_calibration / f"{NAME}.{precision}.pte")(x)
+        result = compare(ref, got, bundle.thresholds, True, target=target)
+        assert failures(result, precision) == [], (precision, result)
+
+
+def test_lamscn_12lead_fully_delegated_fp32_and_int8():
+    from training.model import lamscn_12lead
+
+    torch.manual_seed(0)
+    model = lamscn_12lead().eval()
+    windows = torch.from_numpy(synthetic_windows(12, 4, seed=3))
+    for program in (export_fp32(model, True, 12, 1000), calibrate(model, windows)):
+        assert portable_ops(lower_to_xnnpack(program)) == {}
+
+
+def test_lowering_names_ops_left_on_portable_kernels():
+    class LastAxisMean(torch.nn.Module):  # a 3-D mean over the last axis stays off XNNPACK
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv1d(2, 3, 3)
+
+        def forward(self, x):
+            return self.conv(x).mean(dim=-1)
+
+    with pytest.raises(LoweringError, match="portable kernels: .*mean"):
+        lower_to_xnnpack(export_fp32(LastAxisMean().eval(), True, 2, 50))
+
+
+# --- calibration --------------------------------------------------------------------------------
+
+def test_calibration_carries_no_ecg_and_matches_weights(bundle):
+    cal = read_calibration(bundle.calibration_path, bundle.model)
+    assert cal.info["windows"] == 32 and cal.info["input_shape"] == [1, 12, 1000]
+    for t in cal.program.example_inputs[0]:
+        assert not t.any(), "an ECG window is stored in the calibration"
+    assert bundle.calibration_path.stat().st_size < 2_000_000
+
+
+def test_stale_or_corrupt_calibration_is_refused(tiny_bundle, tmp_path):
+    stale = load_bundle(tiny_bundle)
+    with torch.no_grad():
+        stale.model.head.bias.add_(0.1)
+    with pytest.raises(CalibrationError, match="stale"):
+        read_calibration(stale.calibration_path, stale.model)
+    junk = tmp_path / "calibration.pt2"
+    junk.write_bytes(b"not a zip")
+    with pytest.raises(CalibrationError, match="cannot be read"):
+        read_calibration(junk, stale.model)
+    with pytest.raises(CalibrationError, match="shaped"):
+        write_calibration(stale.model, torch.zeros(5, 1000), tmp_path)
+
+
+# --- Core ML ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("precision,file", [("fp16", "fp16"), ("int8-weights", "int8")])
+def test_mlpackage_parity_numpy(built, bundle, fresh_inputs, precision, file):
+    path = built[0] / "ios" / f"{NAME}.{file}.mlpackage"
+    ref = eager_probabilities(bundle.model, True, fresh_inputs)
+    got = mlpackage_predictor(path)(fresh_inputs)
+    assert np.abs(got - ref).max() <= MAX_ABS_DIFF[precision]
+    if sys.platform == "darwin":  # the real Core ML runtime where it exists
+        import coremltools as ct
+
+        model = ct.models.MLModel(str(path))
+        native = np.concatenate([model.predict({"ecg": w[None]})["probabilities"] for w in fresh_inputs])
+        assert np.abs(native - ref).max() <= MAX_ABS_DIFF[precision]
+
+
+def test_mlpackage_interface_and_metadata(built, bundle):
+    import coremltools as ct
+
+    spec = ct.models.MLModel(str(built[0] / "ios" / f"{NAME}.int8.mlpackage"), skip_model_load=True).get_spec()
+    assert [i.name for i in spec.description.input] == ["ecg"]
+    assert [o.name for o in spec.description.output] == ["probabilities"]
+    assert list(spec.description.input[0].type.multiArrayType.shape) == [1, 12, 1000]
+    assert spec.specificationVersion >= 8  # iOS 17
+    meta = spec.description.metadata.userDefined
+    assert json.loads(meta["lamscn.labels"]) == [lab["code"] for lab in bundle.meta["labels"]]
+    assert json.loads(meta["lamscn.thresholds"]) == bundle.thresholds
+    assert "com.github.apple.coremltools.conversion_date" not in meta
+
+
+def test_mil_interpreter_refuses_unknown_ops():
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil import types
+
+    @mb.program(input_specs=[mb.TensorSpec(shape=(1, 4), dtype=types.fp32)])
+    def prog(x):
+        return mb.tanh(x=x)
+
+    with pytest.raises(UnsupportedOpError, match="tanh"):
+        run_program(prog, {"x": np.zeros((1, 4), np.float32)})
+
+
+# --- manifest -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["android", "ios"])
+def test_manifest_matches_bundle_and_files(built, bundle, target):
+    folder = built[0] / target
+    doc = mf.read(folder)  # schema + checksums
+    assert doc["labels"] == bundle.meta["labels"]
+    assert [lab["threshold"] for lab in doc["labels"]] == bundle.thresholds
+    assert doc["leads"] == bundle.meta["leads"]
+    assert doc["preprocessing"] == json.loads(json.dumps(contract_numbers()))
+    assert set(doc["preprocessing"]["antialias"]["taps_by_rate"]) == {"130", "250", "300", "360", "500"}
+    assert sorted(a["file"] for a in doc["artifacts"]) == sorted(p.name for p in folder.iterdir()
+                                                                if p.name not in ("manifest.json", "parity.json"))
+    assert set(doc["tools"]) >= {"torch", "executorch", "coremltools", "numpy"}
+    parity = json.loads((folder / "parity.json").read_text())
+    assert all(r["passed"] for r in parity["artifacts"].values())
+
+
+def test_manifest_refuses_tampering(built, tmp_path):
+    folder = tmp_path / "android"
+    shutil.copytree(built[0] / "android", folder)
+    pte = folder / f"{NAME}.int8.pte"
+    data = bytearray(pte.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    pte.write_bytes(bytes(data))
+    with pytest.raises(mf.ManifestError, match="does not match"):
+        mf.read(folder)
+    doc = json.loads((folder / "manifest.json").read_text())
+    doc["schema_version"] = "lamscn-manifest/999"
+    (folder / "manifest.json").write_text(json.dumps(doc))
+    with pytest.raises(mf.ManifestError, match="schema_version"):
+        mf.read(folder)
+    doc["schema_version"] = mf.SCHEMA_VERSION
+    del doc["labels"][0]["threshold"]
+    with pytest.raises(mf.ManifestError, match="labels/0"):
+        mf.validate(doc)
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, pattern: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:") or "error: " in ln]
+    assert lines and pattern in lines[-1], proc.stderr[-2000:]
+
+
+def test_cli_unknown_target():
+    assert_one_line_error(run_build("--target", "windows"), "invalid choice: 'windows'")
+
+
+def test_cli_missing_and_corrupt_checkpoint(tmp_path, tiny_bundle):
+    assert_one_line_error(run_build("--target", "android", "--checkpoint", str(tmp_path / "nope"),
+                                    "--out", str(tmp_path / "o")), "no such file or folder")
+    assert_one_line_error(run_build("--target", "android", "--model", "no_such_model",
+                                    "--out", str(tmp_path / "o")), "checkpoints/no_such_model")
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_bundle, broken)
+    (broken / "weights.pt").write_bytes(b"\x00garbage")
+    assert_one_line_error(run_build("--target", "ios", "--checkpoint", str(broken), "--out", str(tmp_path / "o")),
+                          "weights.pt is corrupt")
+    assert not (tmp_path / "o" / "ios").exists()
+
+
+def test_cli_output_folder_is_a_file_or_not_writable(tmp_path, tiny_bundle):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert_one_line_error(run_build("--target", "ios", "--checkpoint", str(tiny_bundle), "--out", str(f)),
+                          "is a file")
+    if os.geteuid() == 0:  # root writes anywhere chmod allows; /sys refuses even root
+        locked = Path("/sys")
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+    assert_one_line_error(run_build("--target", "ios", "--checkpoint", str(tiny_bundle), "--out", str(locked)),
+                          "not writable")
+
+
+def test_cli_model_not_fully_delegated(tmp_path, tiny_bundle):
+    """A registered model XNNPACK cannot fully take: the build names the op and stops."""
+    bundle = tmp_path / "maxpool"
+    shutil.copytree(tiny_bundle, bundle)
+    meta = json.loads((bundle / "bundle.json").read_text())
+    meta["model"]["name"] = "tiny_with_maxpool1d"
+    (bundle / "bundle.json").write_text(json.dumps(meta))
+    code = f"""
+import sys
+sys.path.insert(0, {str(REPO)!r})
+import torch.nn.functional as F
+from torch import nn
+from training import registry
+from training.model import tiny_lamscn
+
+class MaxPool1dOnView(nn.Module):  # becomes max_pool2d_with_indices, which XNNPACK does not take
+    def forward(self, x):
+        return F.max_pool1d(x.squeeze(-1), 3, 1, 1).unsqueeze(-1)
+
+def tiny_with_maxpool1d(**kw):
+    m = tiny_lamscn(**kw)
+    m.stem.append(MaxPool1dOnView())  # no parameters: the bundle's weights still fit
+    return m
+
+registry.REGISTRY["tiny_with_maxpool1d"] = tiny_with_maxpool1d
+from export.build import main
+sys.exit(main(["--target", "android", "--checkpoint", {str(bundle)!r}, "--out", {str(tmp_path / 'o')!r}]))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **THREADS_ENV})
+    assert_one_line_error(proc, "not fully delegated to XNNPACK: ops left on portable kernels:")
+    assert not (tmp_path / "o" / "android").exists()
+
+
+def test_cli_without_calibration_warns_and_marks_manifest(tmp_path, tiny_bundle):
+    bundle = tmp_path / "uncalibrated"
+    shutil.copytree(tiny_bundle, bundle)
+    (bundle / "calibration.pt2").unlink()
+    proc = run_build("--target", "android", "--checkpoint", str(bundle), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "WARNING" in proc.stdout and "SYNTHETIC" in proc.stdout
+    doc = mf.read(tmp_path / "o" / "android")
+    assert {a["precision"]: a.get("calibration") for a in doc["artifacts"]}["int8"] == "synthetic"
+    assert any("synthetic" in w for w in doc["warnings"])

@@ -1,0 +1,51 @@
+"""The shipped checkpoints: they load, fit their budgets, and reproduce the metrics they record."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import datasets, metrics
+from training.checkpoint import load_bundle
+from training.decision import decide
+from training.model import count_parameters
+from training.train import predict, record_probabilities, split
+
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+def test_ptbxl17_bundle_loads_within_budget():
+    b = load_bundle(CHECKPOINTS / "lamscn_12lead_ptbxl17")
+    assert b.task.name == "ptbxl17" and count_parameters(b.model) <= 100_000
+    assert b.calibration_path is not None
+    assert b.meta["metrics"]["macro_auroc"] >= 0.90
+
+
+def test_ptbxl17_reproduces_its_fold9_metrics(ptbxl_dir):
+    b = load_bundle(CHECKPOINTS / "lamscn_12lead_ptbxl17")
+    val = [e for e in datasets.ptbxl_examples(ptbxl_dir) if e.fold == 9]
+    ws = datasets.load_windows(val, b.task, progress=False)
+    prob = record_probabilities(predict(b.model, ws.x, True), ws.record, len(ws.examples))
+    rep = metrics.multilabel_report(ws.y, prob, np.array(b.thresholds), b.task.codes)
+    assert rep["n"] == b.meta["metrics"]["n"]
+    for key in ("macro_f1", "micro_f1", "macro_auroc"):
+        assert rep[key] == pytest.approx(b.meta["metrics"][key], abs=1e-4), key
+
+
+def test_cinc2017_bundle_reproduces_its_validation_metrics(cinc_dir):
+    path = CHECKPOINTS / "lamscn_1lead_cinc2017"
+    if not path.is_dir():
+        pytest.skip("no shipped cinc2017 checkpoint")
+    b = load_bundle(path)
+    assert count_parameters(b.model) <= 50_000
+    args = argparse.Namespace(**{k: b.meta["training"]["args"][k] for k in ("seed", "val_fraction", "max_records")},
+                              val_fold=None, data=cinc_dir)
+    _, val = split(b.task, datasets.cinc2017_examples(cinc_dir), args)
+    ws = datasets.load_windows(val, b.task, progress=False)
+    prob = record_probabilities(predict(b.model, ws.x, False), ws.record, len(ws.examples))
+    pred = decide(prob, np.array(b.thresholds), False).argmax(1)
+    rep = metrics.singlelabel_report(ws.y, prob, b.task.codes, pred)
+    assert rep["n"] == b.meta["metrics"]["n"]
+    assert rep["f1_nao"] == pytest.approx(b.meta["metrics"]["f1_nao"], abs=1e-4)

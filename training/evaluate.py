@@ -1,0 +1,96 @@
+"""Evaluate a model on a dataset folder: ``python -m training.evaluate --checkpoint PATH --data DIR``.
+
+``--model X.pte`` evaluates an exported ExecuTorch program instead (the artifact that ships), with the
+labels, thresholds and checksums of the ``manifest.json`` beside it.
+
+Prints the per-class table and ends with one summary line:
+``macro_f1=… micro_f1=… macro_auroc=… n=…`` (ptbxl17, at the checkpoint's thresholds) or
+``f1_nao=… f1_noisy=… n=…`` (cinc2017). Any folder in a supported layout is evaluated as a whole
+unless ``--folds`` picks some of its PTB-XL folds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from training import datasets, metrics, report
+from training.checkpoint import CheckpointError, load_bundle
+from training.decision import decide
+from training.labels import Task, get_task
+from training.train import predict, record_probabilities
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint", type=Path, help="checkpoint bundle folder (eager PyTorch)")
+    src.add_argument("--model", type=Path, help="exported ExecuTorch .pte (manifest.json beside it)")
+    p.add_argument("--data", required=True, type=Path, help="dataset folder (PTB-XL in either layout, or CinC 2017)")
+    p.add_argument("--folds", default=None, help="comma-separated PTB-XL folds to evaluate (default: all present)")
+    p.add_argument("--hop-seconds", type=float, default=5.0, help="hop between windows of longer records")
+    p.add_argument("--json", type=Path, default=None, help="also write the full report as JSON here")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p.parse_args(argv)
+
+
+def load_model(args: argparse.Namespace) -> tuple[Task, np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """Task, thresholds and a window → probabilities function, from a bundle or a verified .pte."""
+    if args.checkpoint is not None:
+        bundle = load_bundle(args.checkpoint)
+        return bundle.task, np.array(bundle.thresholds), lambda x: predict(bundle.model, x, bundle.task.multi_label)
+    from export.manifest import read, verify_artifacts
+    from export.runtime import load_pte
+
+    if args.model.suffix != ".pte" or not args.model.is_file():
+        raise ValueError(f"{args.model}: not an ExecuTorch .pte file")
+    doc = read(args.model.parent)
+    verify_artifacts(doc, args.model.parent)
+    if args.model.name not in {a["file"] for a in doc["artifacts"]}:
+        raise ValueError(f"{args.model}: not listed in {args.model.parent / 'manifest.json'}")
+    task = get_task(doc["task"]["name"])
+    return task, np.array([lab["threshold"] for lab in doc["labels"]]), load_pte(args.model)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        task, thresholds, predict_fn = load_model(args)
+        examples = datasets.examples_for(task, args.data)
+        if args.folds:
+            folds = {int(f) for f in args.folds.split(",")}
+            examples = [e for e in examples if e.fold in folds]
+    except (CheckpointError, datasets.DatasetError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not examples:
+        print(f"error: {args.data}: no records to evaluate" + (f" in folds {args.folds}" if args.folds else ""),
+              file=sys.stderr)
+        return 2
+    ws = datasets.load_windows(examples, task, args.hop_seconds, cache_dir=None, progress=not args.no_progress)
+    if not ws.examples:
+        print(f"error: {args.data}: all {len(examples)} records were unusable", file=sys.stderr)
+        return 2
+    prob = record_probabilities(predict_fn(ws.x), ws.record, len(ws.examples))
+    if task.multi_label:
+        rep = metrics.multilabel_report(ws.y, prob, thresholds, task.codes)
+    else:
+        pred = decide(prob, thresholds, multi_label=False).argmax(axis=1)
+        rep = metrics.singlelabel_report(ws.y, prob, task.codes, pred)
+    rep["skipped"] = [{"record": r, "reason": m} for r, m in ws.skipped]
+    print(report.format_table(task, rep))
+    if ws.skipped:
+        print(f"skipped {len(ws.skipped)} unusable record(s)")
+    if args.json:
+        args.json.write_text(json.dumps(rep, indent=2) + "\n")
+    print(report.summary_line(task, rep))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Classification metrics: AUROC, F1 at thresholds, per-class threshold tuning, summaries."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def auroc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (ties averaged); NaN when only one class is present."""
+    y = np.asarray(y).astype(bool)
+    pos, neg = int(y.sum()), int((~y).sum())
+    if pos == 0 or neg == 0:
+        return float("nan")
+    order = np.argsort(score, kind="mergesort")
+    s = np.asarray(score)[order]
+    ranks = np.empty(len(s))
+    i = 0
+    while i < len(s):  # average ranks of ties
+        j = i
+        while j + 1 < len(s) and s[j + 1] == s[i]:
+            j += 1
+        ranks[i:j + 1] = (i + j) / 2 + 1
+        i = j + 1
+    r = np.empty(len(s))
+    r[order] = ranks
+    return float((r[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def roc_curve(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates over descending thresholds."""
+    y = np.asarray(y).astype(bool)
+    order = np.argsort(-score, kind="mergesort")
+    tp = np.concatenate([[0], np.cumsum(y[order])])
+    fp = np.concatenate([[0], np.cumsum(~y[order])])
+    return fp / max(fp[-1], 1), tp / max(tp[-1], 1)
+
+
+def pr_curve(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Recall and precision over descending thresholds."""
+    y = np.asarray(y).astype(bool)
+    order = np.argsort(-score, kind="mergesort")
+    tp = np.cumsum(y[order])
+    k = np.arange(1, len(y) + 1)
+    return tp / max(int(y.sum()), 1), tp / k
+
+
+def prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
+    """Precision, recall, F1 of binary predictions (0 where undefined)."""
+    y, pred = np.asarray(y).astype(bool), np.asarray(pred).astype(bool)
+    tp = int((y & pred).sum())
+    fp = int((~y & pred).sum())
+    fn = int((y & ~pred).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def tune_thresholds(y: np.ndarray, prob: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
+    """Per-class threshold maximising F1 on ``(y, prob)`` (0.5 for a class without positives)."""
+    grid = np.round(np.arange(0.02, 0.99, 0.01), 2) if grid is None else grid
+    out = np.full(y.shape[1], 0.5)
+    for c in range(y.shape[1]):
+        if y[:, c].sum() == 0:
+            continue
+        f1s = [prf(y[:, c], prob[:, c] >= t)[2] for t in grid]
+        out[c] = float(grid[int(np.argmax(f1s))])
+    return out
+
+
+def multilabel_report(y: np.ndarray, prob: np.ndarray, thresholds: np.ndarray, codes: list[str]) -> dict:
+    """Per-class positives, precision, recall, F1, AUROC and the macro/micro summary."""
+    pred = prob >= np.asarray(thresholds)[None, :]
+    per_class = []
+    for c, code in enumerate(codes):
+        p, r, f = prf(y[:, c], pred[:, c])
+        per_class.append({"code": code, "positives": int(y[:, c].sum()), "precision": p, "recall": r, "f1": f,
+                          "auroc": auroc(y[:, c], prob[:, c]), "threshold": float(thresholds[c])})
+    aucs = [pc["auroc"] for pc in per_class if not np.isnan(pc["auroc"])]
+    present = [pc for pc in per_class if pc["positives"] > 0]
+    return {
+        "n": int(len(y)),
+        "macro_f1": float(np.mean([pc["f1"] for pc in present])) if present else float("nan"),
+        "micro_f1": prf(y.ravel(), pred.ravel())[2],
+        "macro_auroc": float(np.mean(aucs)) if aucs else float("nan"),
+        "per_class": per_class,
+    }
+
+
+def singlelabel_report(y: np.ndarray, prob: np.ndarray, codes: list[str], pred: np.ndarray | None = None) -> dict:
+    """Per-class F1 of the decisions ``pred`` (default: arg-max); ``f1_nao`` (CinC 2017 score) when
+    the codes are N/A/O/~."""
+    pred = prob.argmax(axis=1) if pred is None else np.asarray(pred)
+    per_class = []
+    for c, code in enumerate(codes):
+        p, r, f = prf(y == c, pred == c)
+        per_class.append({"code": code, "positives": int((y == c).sum()), "precision": p, "recall": r, "f1": f,
+                          "auroc": auroc(y == c, prob[:, c])})
+    out = {"n": int(len(y)), "accuracy": float((pred == y).mean()) if len(y) else float("nan"),
+           "per_class": per_class, "confusion": confusion(y, pred, len(codes)).tolist()}
+    f1 = {pc["code"]: pc["f1"] for pc in per_class}
+    if {"N", "A", "O", "~"} <= set(f1):
+        out["f1_nao"] = float(np.mean([f1["N"], f1["A"], f1["O"]]))
+        out["f1_noisy"] = f1["~"]
+    return out
+
+
+def confusion(y: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
+    """``k x k`` confusion matrix, rows true, columns predicted."""
+    m = np.zeros((k, k), dtype=np.int64)
+    np.add.at(m, (y, pred), 1)
+    return m

@@ -1,0 +1,287 @@
+"""Train a model on real ECG: ``python -m training.train --task ptbxl17 --data DIR --out RUN_DIR``.
+
+One readable loop: data → model → optimizer → evaluate each epoch → early stopping → per-class
+thresholds tuned on the validation split → checkpoint bundle, ``metrics.json`` and plots.
+Runs unchanged under ``torchrun --nproc_per_node N`` (DistributedDataParallel, gloo on CPU):
+every process trains on its shard of each epoch; rank 0 validates and writes the run folder.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from training import datasets, decision, metrics, report
+from training.checkpoint import save_bundle
+from training.labels import Task, get_task
+from training.model import count_macs, count_parameters
+from training.preprocessing import WINDOW
+from training.registry import build_model
+
+DEFAULT_MODEL = {"ptbxl17": "lamscn_12lead", "cinc2017": "lamscn_1lead"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--task", required=True, help="task name: ptbxl17 (12-lead, 17 conditions) or cinc2017 (1 lead)")
+    p.add_argument("--data", required=True, type=Path, help="dataset folder (PTB-XL in either layout, or CinC 2017)")
+    p.add_argument("--out", required=True, type=Path, help="run folder: checkpoint bundle, metrics.json, plots")
+    p.add_argument("--model", default=None, help="registry model name (default: lamscn_12lead / lamscn_1lead by task)")
+    p.add_argument("--model-kwargs", default="{}", help="JSON keyword arguments for the model builder")
+    p.add_argument("--epochs", type=int, default=30, help="maximum epochs")
+    p.add_argument("--patience", type=int, default=6, help="early stopping: epochs without validation improvement")
+    p.add_argument("--batch-size", type=int, default=64, help="batch size per process")
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (AdamW, one-cycle schedule)")
+    p.add_argument("--weight-decay", type=float, default=1e-2, help="AdamW weight decay")
+    p.add_argument("--crop-seconds", type=float, default=5.0,
+                   help="train on random crops of this length (the model pools globally; validation uses full windows)")
+    p.add_argument("--noise", type=float, default=0.05, help="augmentation: Gaussian noise std (standardized units)")
+    p.add_argument("--scale", type=float, default=0.2, help="augmentation: random amplitude scale in [1-s, 1+s] per lead")
+    p.add_argument("--val-fold", type=int, default=9, help="PTB-XL fold used for early stopping and thresholds")
+    p.add_argument("--val-fraction", type=float, default=0.2, help="cinc2017: stratified validation fraction")
+    p.add_argument("--hop-seconds", type=float, default=5.0, help="hop between windows of records longer than one window")
+    p.add_argument("--max-records", type=int, default=None, help="use at most this many records per split (quick runs)")
+    p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "lamscn",
+                   help="folder for cached preprocessed windows ('' to disable)")
+    p.add_argument("--calibration-windows", type=int, default=256,
+                   help="real training windows used for int8 calibration (0 skips calibration)")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: all cores / processes)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p.parse_args(argv)
+
+
+def split(task: Task, examples: list[datasets.Example], args: argparse.Namespace):
+    """Training and validation examples: PTB-XL by fold, CinC 2017 by a stratified seeded split."""
+    if task.multi_label:
+        train = [e for e in examples if e.fold != args.val_fold]
+        val = [e for e in examples if e.fold == args.val_fold]
+    else:
+        rng = np.random.default_rng(args.seed)
+        train, val = [], []
+        for c in range(task.num_classes):
+            members = [e for e in examples if e.target[0] == c]
+            rng.shuffle(members)
+            k = int(round(len(members) * args.val_fraction))
+            val += members[:k]
+            train += members[k:]
+    if args.max_records:
+        train, val = train[:args.max_records], val[:args.max_records]
+    if not train or not val:
+        raise SystemExit(f"error: {args.data}: need training and validation records "
+                         f"(found {len(train)} training, {len(val)} validation)")
+    return train, val
+
+
+def window_targets(ws: datasets.WindowSet) -> np.ndarray:
+    """Targets per window (records may give several windows)."""
+    return ws.y[ws.record]
+
+
+def augment(x: torch.Tensor, crop: int, noise: float, scale: float, gen: torch.Generator) -> torch.Tensor:
+    """Random crop, per-lead amplitude scale and Gaussian noise of a standardized batch."""
+    if crop < x.shape[-1]:
+        start = int(torch.randint(0, x.shape[-1] - crop + 1, (1,), generator=gen))
+        x = x[..., start:start + crop]
+    gain = 1 + (torch.rand(x.shape[0], x.shape[1], 1, generator=gen) * 2 - 1) * scale
+    return x * gain + torch.randn(x.shape, generator=gen) * noise
+
+
+def loss_fn(task: Task, class_weight: torch.Tensor):
+    """BCE with positive weights (multi-label) or weighted cross-entropy (single-label)."""
+    if task.multi_label:
+        return lambda logits, y: F.binary_cross_entropy_with_logits(logits, y, pos_weight=class_weight)
+    return lambda logits, y: F.cross_entropy(logits, y, weight=class_weight)
+
+
+def class_weights(task: Task, y: np.ndarray) -> torch.Tensor:
+    """sqrt(negatives/positives) per class, clipped to [1, 20] (multi-label), or inverse-sqrt
+    frequency normalised to mean 1 (single-label)."""
+    if task.multi_label:
+        pos = y.sum(axis=0).clip(min=1)
+        return torch.tensor(np.sqrt((len(y) - pos) / pos).clip(1, 20), dtype=torch.float32)
+    freq = np.bincount(y, minlength=task.num_classes).clip(min=1) / len(y)
+    w = 1 / np.sqrt(freq)
+    return torch.tensor(w / w.mean(), dtype=torch.float32)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: np.ndarray, multi_label: bool, batch: int = 256) -> np.ndarray:
+    """Probabilities for windows ``x`` ``[n, leads, L]``."""
+    model.eval()
+    out = []
+    for i in range(0, len(x), batch):
+        logits = model(torch.from_numpy(x[i:i + batch]))
+        out.append((torch.sigmoid(logits) if multi_label else torch.softmax(logits, 1)).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def record_probabilities(prob: np.ndarray, record: np.ndarray, n: int) -> np.ndarray:
+    """Aggregate window probabilities per record: the mean (the rule the apps apply on a stream)."""
+    out = np.zeros((n, prob.shape[1]), dtype=np.float64)
+    np.add.at(out, record, prob)
+    return out / np.bincount(record, minlength=n).clip(min=1)[:, None]
+
+
+def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[float, dict]:
+    """Early-stopping score: macro-AUROC (multi-label) or f1_nao / macro-F1 (single-label)."""
+    if task.multi_label:
+        rep = metrics.multilabel_report(y, prob, metrics.tune_thresholds(y, prob), task.codes)
+        return rep["macro_auroc"], rep
+    rep = metrics.singlelabel_report(y, prob, task.codes)
+    return rep.get("f1_nao", np.mean([pc["f1"] for pc in rep["per_class"]])), rep
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed:
+        dist.init_process_group("gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
+    torch.manual_seed(args.seed)
+    t0 = time.time()
+    try:
+        task = get_task(args.task)
+        model_kwargs = json.loads(args.model_kwargs)
+        model_name = args.model or DEFAULT_MODEL[task.name]
+        model_kwargs.setdefault("num_classes", task.num_classes)
+        model = build_model(model_name, **model_kwargs)
+        examples = datasets.examples_for(task, args.data)
+    except (ValueError, datasets.DatasetError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    train_ex, val_ex = split(task, examples, args)
+    cache = args.cache if str(args.cache) else None
+    progress = not args.no_progress and rank == 0
+    tr = datasets.load_windows(train_ex, task, args.hop_seconds, cache, progress)
+    va = datasets.load_windows(val_ex, task, args.hop_seconds, cache, progress)
+    if len(tr.x) == 0 or len(va.x) == 0:
+        print(f"error: {args.data}: no usable training or validation records", file=sys.stderr)
+        return 2
+    ytr = window_targets(tr)
+    if rank == 0:
+        print(f"task {task.name}: {len(tr.examples)} training records ({len(tr.x)} windows), "
+              f"{len(va.examples)} validation records; skipped {len(tr.skipped) + len(va.skipped)}")
+        print(f"model {model_name}: {count_parameters(model):,} parameters, "
+              f"{count_macs(model, len(task.leads), WINDOW) / 1e6:.2f} M MACs per {WINDOW // 100} s window")
+
+    ddp_model = nn.parallel.DistributedDataParallel(model) if distributed else model
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps_per_epoch = max(1, -(-len(tr.x) // (args.batch_size * world)))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
+                                                pct_start=0.2)
+    criterion = loss_fn(task, class_weights(task, ytr if task.multi_label else ytr.astype(np.int64)))
+    gen = torch.Generator().manual_seed(args.seed + rank)
+    crop = min(WINDOW, max(1, int(round(args.crop_seconds * 100))))
+
+    best, best_epoch, best_state, history = -np.inf, -1, None, []
+    for epoch in range(args.epochs):
+        model.train()
+        perm = np.random.default_rng(args.seed + epoch).permutation(len(tr.x))
+        shard = perm[rank::world][: (len(perm) // world)]
+        losses = []
+        bar = tqdm(range(0, len(shard), args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch",
+                   file=sys.stderr, disable=not progress, leave=False)
+        for i in bar:
+            idx = shard[i:i + args.batch_size]
+            x = augment(torch.from_numpy(tr.x[idx]), crop, args.noise, args.scale, gen)
+            y = torch.from_numpy(ytr[idx])
+            loss = criterion(ddp_model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if sched.last_epoch + 1 < sched.total_steps:
+                sched.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+        stop = torch.zeros(1)
+        if rank == 0:
+            prob = record_probabilities(predict(model, va.x, task.multi_label), va.record, len(va.examples))
+            score, _ = validation_score(task, va.y, prob)
+            history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_score": float(score)})
+            print(f"epoch {epoch + 1:3d}  train_loss {np.mean(losses):.4f}  val_score {score:.4f}  "
+                  f"elapsed {time.time() - t0:.0f}s", flush=True)
+            if score > best:
+                best, best_epoch = score, epoch
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            elif epoch - best_epoch >= args.patience:
+                print(f"early stop: no improvement for {args.patience} epochs (best epoch {best_epoch + 1})")
+                stop[0] = 1
+        if distributed:
+            dist.broadcast(stop, 0)
+        if stop[0]:
+            break
+
+    if rank == 0:
+        model.load_state_dict(best_state)
+        finish(args, task, model, model_name, model_kwargs, tr, va, history, best_epoch, time.time() - t0)
+    if distributed:
+        dist.barrier()
+        dist.destroy_process_group()
+    return 0
+
+
+def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: dict, tr: datasets.WindowSet,
+           va: datasets.WindowSet, history: list[dict], best_epoch: int, wall: float) -> None:
+    """Tune thresholds, write the bundle, metrics.json, plots and (when possible) int8 calibration."""
+    model.eval()
+    prob = record_probabilities(predict(model, va.x, task.multi_label), va.record, len(va.examples))
+    if task.multi_label:
+        thresholds = metrics.tune_thresholds(va.y, prob)
+        rep = metrics.multilabel_report(va.y, prob, thresholds, task.codes)
+    else:
+        thresholds = decision.tune_single_label(va.y, prob, task.codes)
+        rep = metrics.singlelabel_report(va.y, prob, task.codes, decision.decide(prob, thresholds, False).argmax(1))
+    folds = sorted({e.fold for e in tr.examples if e.fold is not None})
+    provenance = {
+        "dataset": task.dataset, "data_dir": str(args.data), "train_records": len(tr.examples),
+        "train_windows": int(len(tr.x)), "val_records": len(va.examples),
+        "train_folds": folds, "val_fold": args.val_fold if task.multi_label else None,
+        "val_split": None if task.multi_label else {"fraction": args.val_fraction, "seed": args.seed},
+        "skipped_records": len(tr.skipped) + len(va.skipped),
+    }
+    summary = {k: v for k, v in rep.items() if k != "per_class"}
+    run_meta = {
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "best_epoch": best_epoch + 1, "epochs_run": len(history), "wall_seconds": round(wall, 1),
+        "parameters": count_parameters(model), "macs": count_macs(model, len(task.leads), WINDOW),
+        "versions": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()},
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    }
+    out = args.out
+    save_bundle(out, model, model_name, model_kwargs, task, thresholds.tolist(), provenance=provenance,
+                metrics={"split": "validation", **summary, "per_class": rep["per_class"]}, training=run_meta)
+    (out / "metrics.json").write_text(json.dumps({"validation": rep, "history": history, **run_meta}, indent=2) + "\n")
+    report.write_plots(out / "plots", task, va.y, prob, thresholds, rep, history)
+    print(report.format_table(task, rep))
+    print(report.summary_line(task, rep))
+    calibrate(args, model, tr, out)
+    print(f"wrote {out} in {wall:.0f} s")
+
+
+def calibrate(args, model: nn.Module, tr: datasets.WindowSet, out: Path) -> None:
+    """Store the int8 calibration result in the bundle, from real training windows (never the windows)."""
+    if args.calibration_windows <= 0:
+        return
+    from export.calibration import write_calibration
+
+    idx = np.random.default_rng(args.seed).permutation(len(tr.x))[:args.calibration_windows]
+    path = write_calibration(model, torch.from_numpy(tr.x[np.sort(idx)]), out)
+    print(f"int8 calibration from {len(idx)} training windows -> {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
