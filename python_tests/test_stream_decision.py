@@ -52,3 +52,17 @@ def test_no_heart_rate_without_two_peaks():
     one = np.zeros(1000)
     one[500] = 1.0
     assert heart_rate_bpm(one, MODEL_RATE) is None
+
+
+def test_heart_rate_is_steady_on_a_real_normal_rhythm_record():
+    from pathlib import Path
+
+    from streaming.records import read_record, resample
+    record = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cinc2017" / "training" / "A00006"
+    if not Path(str(record) + ".hea").is_file():
+        pytest.skip(f"CinC 2017 record A00006 not present at {record} (shared data absent)")
+    x, fs = read_record(str(record))
+    y = resample(x, fs, 130)
+    rates = [heart_rate_bpm(preprocess_window(y[None, s:s + 1300], 130).filtered[0], MODEL_RATE)
+             for s in range(0, y.size - 1300 + 1, 650)]
+    assert len(rates) == 5 and (max(rates) - min(rates)) / np.median(rates) < 0.15  # it was 0.35 with |x| (T waves counted)
