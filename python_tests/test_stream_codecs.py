@@ -1,0 +1,163 @@
+"""Polar PMD and Movesense GSP codecs: hand-written frames from the published layouts, round
+trips, typed errors, and fuzzing of every decoder."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streaming import movesense, polar_pmd
+from streaming.devices import get_device
+from streaming.errors import (ControlPointError, FrameError, OversizedFrame, TruncatedFrame, UnknownFrameType,
+                              UnknownMeasurementType, UnsupportedFrame)
+
+HEX = bytes.fromhex
+
+# ---- Polar PMD -------------------------------------------------------------------------------
+
+
+def test_polar_commands_are_the_published_bytes():
+    assert polar_pmd.start_ecg_command(130, 14) == HEX("02 00 00 01 82 00 01 01 0E 00")
+    assert polar_pmd.stop_command() == HEX("03 00")
+    assert polar_pmd.get_settings_command() == HEX("01 00")
+
+
+def test_polar_settings_response_parses():
+    r = polar_pmd.decode_control_point_response(HEX("F0 01 00 00 00 00 01 82 00 01 01 0E 00"))
+    assert (r.op, r.measurement_type, r.status, r.ok, r.more) == (1, 0, 0, True, False)
+    assert r.settings() == {polar_pmd.SettingType.SAMPLE_RATE: [130], polar_pmd.SettingType.RESOLUTION: [14]}
+    r.raise_for_status()
+
+
+def test_polar_error_response_names_the_error():
+    r = polar_pmd.decode_control_point_response(HEX("F0 02 00 08"))
+    assert not r.ok and r.status_text == "invalid sample rate"
+    with pytest.raises(ControlPointError, match=r"PMD op 2 \(ECG\) failed: error 8 \(invalid sample rate\)"):
+        r.raise_for_status()
+
+
+def test_polar_ecg_frame_hand_written():
+    frame = HEX("00 08 07 06 05 04 03 02 01 00  01 00 00  FF FF FF  00 00 80  FF FF 7F  E8 03 00")
+    f = polar_pmd.decode_ecg_frame(frame)
+    assert f.timestamp_ns == 0x0102030405060708
+    assert f.samples_uv.tolist() == [1, -1, -8388608, 8388607, 1000]
+    assert polar_pmd.encode_ecg_frame(f.samples_uv, f.timestamp_ns) == frame
+
+
+@pytest.mark.parametrize("data, error, words", [
+    ("00 00 00 00 00 00 00 00 00", TruncatedFrame, "header needs 10"),
+    ("00 00 00 00 00 00 00 00 00 00", TruncatedFrame, "no samples"),
+    ("00 00 00 00 00 00 00 00 00 00 01 00", TruncatedFrame, "not whole 3-byte samples"),
+    ("02 00 00 00 00 00 00 00 00 00 01 00 00", UnknownMeasurementType, r"type 2 \(ACC\)"),
+    ("00 00 00 00 00 00 00 00 00 80 01 00 00", UnsupportedFrame, "delta-compressed"),
+    ("00 00 00 00 00 00 00 00 00 03 01 00 00", UnsupportedFrame, "type 3 is not supported"),
+    ("00 00 00 00 00 00 00 00 00 40 01 00 00", UnknownFrameType, "type 64"),
+])
+def test_polar_bad_frames_raise_typed_one_line_errors(data, error, words):
+    with pytest.raises(error, match=words) as info:
+        polar_pmd.decode_ecg_frame(HEX(data))
+    assert "\n" not in str(info.value)
+
+
+def test_polar_oversized_frame():
+    with pytest.raises(OversizedFrame):
+        polar_pmd.decode_ecg_frame(bytes(10 + 3 * 170 + 1))
+    with pytest.raises(OversizedFrame):
+        polar_pmd.encode_ecg_frame(np.zeros(168, dtype=int), 0)
+
+
+def test_polar_bad_control_point_responses():
+    with pytest.raises(TruncatedFrame):
+        polar_pmd.decode_control_point_response(HEX("F0 01 00"))
+    with pytest.raises(UnknownMeasurementType):
+        polar_pmd.decode_control_point_response(HEX("01 01 00 00"))
+    with pytest.raises(TruncatedFrame):
+        polar_pmd.decode_settings(HEX("00 02 82 00"))
+
+
+@given(st.lists(st.integers(polar_pmd.SAMPLE_MIN_UV, polar_pmd.SAMPLE_MAX_UV), min_size=1, max_size=167),
+       st.integers(0, 2 ** 64 - 1))
+@settings(max_examples=60, deadline=None)
+def test_polar_round_trip(samples, timestamp):
+    f = polar_pmd.decode_ecg_frame(polar_pmd.encode_ecg_frame(np.array(samples), timestamp))
+    assert f.samples_uv.tolist() == samples and f.timestamp_ns == timestamp
+
+
+# ---- Movesense GSP ---------------------------------------------------------------------------
+
+
+def test_movesense_commands_are_the_published_bytes():
+    assert movesense.subscribe_ecg_command(250, 99) == HEX("01 63") + b"/Meas/ECG/250"
+    assert movesense.subscribe_ecg_command(250, 99).hex() == "01632f4d6561732f4543472f323530"
+    assert movesense.unsubscribe_command(99) == HEX("02 63")
+    assert movesense.hello_command(99) == HEX("00 63")
+    with pytest.raises(FrameError):
+        movesense.subscribe_ecg_command(300)
+    with pytest.raises(FrameError):
+        movesense.unsubscribe_command(0)
+
+
+def test_movesense_notification_hand_written():
+    data = HEX("02 63  10 27 00 00  01 00 00 00  FF FF FF FF  00 00 00 80")
+    n = movesense.decode_ecg_notification(data)
+    assert (n.reference, n.timestamp_ms) == (99, 10000)
+    assert n.samples.tolist() == [1, -1, -2 ** 31]
+    assert n.samples_uv[0] == pytest.approx(0.3814697265625)
+    assert movesense.encode_ecg_notification(n.samples, n.timestamp_ms, 99) == data
+
+
+def test_movesense_command_result():
+    r = movesense.decode_command_result(HEX("01 63 01 FB"))
+    assert (r.reference, r.status) == (99, 507)
+    assert movesense.decode_command_result(HEX("01 63") + b"Hello").status is None
+
+
+@pytest.mark.parametrize("data, error", [
+    ("02", TruncatedFrame),
+    ("02 63 10 27 00 00", TruncatedFrame),
+    ("02 63 10 27 00 00 01 00 00", TruncatedFrame),
+    ("01 63 10 27 00 00 01 00 00 00", UnknownMeasurementType),
+    ("07 63 10 27 00 00 01 00 00 00", UnknownMeasurementType),
+])
+def test_movesense_bad_notifications(data, error):
+    with pytest.raises(error):
+        movesense.decode_ecg_notification(HEX(data))
+
+
+def test_movesense_oversized():
+    with pytest.raises(OversizedFrame):
+        movesense.decode_ecg_notification(bytes([2, 99]) + bytes(4 + 4 * 127))
+
+
+@given(st.lists(st.integers(-2 ** 31, 2 ** 31 - 1), min_size=1, max_size=126), st.integers(0, 2 ** 32 - 1),
+       st.integers(1, 255))
+@settings(max_examples=60, deadline=None)
+def test_movesense_round_trip(samples, timestamp, ref):
+    n = movesense.decode_ecg_notification(movesense.encode_ecg_notification(np.array(samples), timestamp, ref))
+    assert n.samples.tolist() == samples and (n.timestamp_ms, n.reference) == (timestamp, ref)
+
+
+# ---- every decoder survives arbitrary bytes ---------------------------------------------------
+
+DECODERS = {
+    "polar_ecg_frame": polar_pmd.decode_ecg_frame,
+    "polar_control_point_response": polar_pmd.decode_control_point_response,
+    "polar_settings": polar_pmd.decode_settings,
+    "movesense_ecg_notification": movesense.decode_ecg_notification,
+    "movesense_command_result": movesense.decode_command_result,
+    "device_polar_h10": get_device("polar-h10").decode,
+    "device_movesense": get_device("movesense").decode,
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+@given(data=st.one_of(st.binary(max_size=600),
+                      st.binary(min_size=10, max_size=40).map(lambda b: b"\x00" + b[1:9] + b"\x00" + b[10:]),
+                      st.binary(min_size=6, max_size=40).map(lambda b: b"\x02" + b[1:])))
+@settings(max_examples=150, deadline=None)
+def test_decoders_survive_arbitrary_bytes(name, data):
+    try:
+        out = DECODERS[name](data)
+    except FrameError as e:
+        assert str(e) and "\n" not in str(e)
+        return
+    assert out is not None

@@ -1,0 +1,295 @@
+"""Golden files for the apps' streaming cores: ``python -m streaming.golden [--check]``.
+
+Everything is built from the project's synthetic ECG and hand-made bytes, deterministically, and
+written to ``golden/streaming/``:
+
+- ``polar_h10_codec.json``, ``movesense_codec.json``: commands, responses, data frames with their
+  decoded values, and bytes that must fail with the named error class;
+- ``sequencer.json``: short frame streams (4-sample H10 frames) in arrival order with the events
+  and the ordered chunks the sequencer must produce;
+- ``decision.json``: probability sequences with the above-threshold flags and debounced findings;
+- ``live_polar_h10.json``, ``live_movesense.json``: whole streams (clean, drop, duplicate, reorder,
+  noise, flat line, saturation) through the live loop, with a scripted stand-in for the model
+  (``model_outputs``, one per classified window, in order), and per window: status, reason,
+  quality, R peaks, heart rate, probabilities, above-threshold classes and shown findings; for the
+  clean stream also the raw window (device units) and the model input.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from streaming import movesense, polar_pmd
+from streaming.decision import DEBOUNCE_WINDOWS, Debouncer, above_threshold
+from streaming.devices import Device, get_device
+from streaming.errors import FrameError
+from streaming.heart_rate import r_peaks
+from streaming.live import LiveLoop, WindowResult, streaming_numbers
+from streaming.sequencer import Chunk, Event, FrameSequencer
+from streaming.simulator import Faults, simulate
+from training.labels import CINC2017
+from training.preprocessing import MODEL_RATE
+from training.synthetic import synthetic_ecg
+
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "streaming"
+LIVE_SECONDS = {"polar-h10": 21.0, "movesense": 16.0}  # three H10 windows, two Movesense ones
+DECIMALS = 6
+
+
+def _round(values, decimals: int = DECIMALS) -> list[float]:
+    return [round(float(v), decimals) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def _error_case(decode, data: bytes) -> dict:
+    try:
+        decode(data)
+    except FrameError as e:
+        return {"hex": data.hex(), "error": type(e).__name__, "message": str(e)}
+    raise AssertionError(f"{data.hex()} decoded but a golden error case must fail")
+
+
+def polar_codec() -> dict:
+    """Commands, responses, frames and failing bytes of the Polar PMD codec."""
+    settings_answer = polar_pmd.encode_control_point_response(
+        polar_pmd.Op.GET_MEASUREMENT_SETTINGS, 0, parameters=bytes.fromhex("0001820001010e00"))
+    responses = []
+    for data in (settings_answer, polar_pmd.encode_control_point_response(2, 0),
+                 polar_pmd.encode_control_point_response(2, 0, status=8), polar_pmd.encode_control_point_response(3, 0, status=6)):
+        r = polar_pmd.decode_control_point_response(data)
+        responses.append({"hex": data.hex(), "op": r.op, "measurement_type": r.measurement_type, "status": r.status,
+                          "status_text": r.status_text, "more": r.more,
+                          "settings": {k.name: v for k, v in r.settings().items()}})
+    small = np.array([0, 1, -1, 1000, -1000, polar_pmd.SAMPLE_MAX_UV, polar_pmd.SAMPLE_MIN_UV])
+    full = np.round(synthetic_ecg(130, 1.0, seed=7)[0, :polar_pmd.H10_SAMPLES_PER_FRAME] * 1000).astype(np.int64)
+    frames = []
+    for samples, ts in ((small, 1), (full, 820_454_400_000_000_000)):
+        data = polar_pmd.encode_ecg_frame(samples, ts)
+        f = polar_pmd.decode_ecg_frame(data)
+        frames.append({"hex": data.hex(), "timestamp_ns": f.timestamp_ns, "samples_uv": f.samples_uv.tolist()})
+    ok = bytes.fromhex(frames[0]["hex"])
+    bad = [ok[:9], ok[:10], ok[:-1], bytes([2]) + ok[1:], ok[:9] + b"\x80" + ok[10:], ok[:9] + b"\x03" + ok[10:],
+           ok[:9] + b"\x0b" + ok[10:], bytes(10) + bytes(3 * 168)]
+    return {
+        "source": "Polar BLE SDK (github.com/polarofficial/polar-ble-sdk), Android pmd/*.kt; see streaming/polar_pmd.py",
+        "uuids": {"service": polar_pmd.SERVICE_UUID, "control_point": polar_pmd.CONTROL_POINT_UUID,
+                  "data": polar_pmd.DATA_UUID},
+        "timestamp": "u64 LE ns since 2000-01-01T00:00:00, of the last sample",
+        "commands": {"get_settings_ecg": polar_pmd.get_settings_command().hex(),
+                     "start_ecg_130hz_14bit": polar_pmd.start_ecg_command().hex(),
+                     "stop_ecg": polar_pmd.stop_command().hex()},
+        "start_sequence": [c.hex() for c in get_device("polar-h10").start_commands()],
+        "stop_sequence": [c.hex() for c in get_device("polar-h10").stop_commands()],
+        "control_point_responses": responses,
+        "control_point_errors": [_error_case(polar_pmd.decode_control_point_response, b)
+                                 for b in (b"\xf0\x01\x00", b"\x01\x01\x00\x00")],
+        "ecg_frames": frames,
+        "ecg_frame_errors": [_error_case(polar_pmd.decode_ecg_frame, b) for b in bad],
+    }
+
+
+def movesense_codec() -> dict:
+    """Commands, results, notifications and failing bytes of the Movesense GSP codec."""
+    samples = np.round(synthetic_ecg(250, 1.0, seed=8)[0, :movesense.ECG_SAMPLES_PER_NOTIFICATION] * 1000
+                       / movesense.UV_PER_LSB).astype(np.int64)
+    notes = []
+    for s, ts in ((np.array([0, 1, -1, 2 ** 31 - 1, -2 ** 31]), 0), (samples, 10_000)):
+        data = movesense.encode_ecg_notification(s, ts)
+        n = movesense.decode_ecg_notification(data)
+        notes.append({"hex": data.hex(), "reference": n.reference, "timestamp_ms": n.timestamp_ms,
+                      "samples": n.samples.tolist()})
+    results = []
+    for data in (movesense.encode_command_result(99, 200), movesense.encode_command_result(99, 507),
+                 bytes([1, 99]) + b"Hello"):
+        r = movesense.decode_command_result(data)
+        results.append({"hex": data.hex(), "reference": r.reference, "status": r.status, "payload_hex": r.payload.hex()})
+    ok = bytes.fromhex(notes[0]["hex"])
+    bad = [ok[:1], ok[:6], ok[:-1], bytes([3]) + ok[1:], bytes([1]) + ok[1:], bytes([2, 99]) + bytes(4 + 4 * 127)]
+    return {
+        "source": "Movesense gatt_sensordata_app (movesense-device-lib samples) and /Meas/ECG; see streaming/movesense.py",
+        "uuids": {"service": movesense.SERVICE_UUID, "command": movesense.COMMAND_UUID, "data": movesense.DATA_UUID},
+        "timestamp": "u32 LE ms on the sensor clock, of the first sample",
+        "uv_per_lsb": movesense.UV_PER_LSB,
+        "commands": {"hello_ref99": movesense.hello_command().hex(),
+                     "subscribe_ecg_250hz_ref99": movesense.subscribe_ecg_command(250).hex(),
+                     "unsubscribe_ref99": movesense.unsubscribe_command().hex()},
+        "start_sequence": [c.hex() for c in get_device("movesense").start_commands()],
+        "stop_sequence": [c.hex() for c in get_device("movesense").stop_commands()],
+        "command_results": results,
+        "ecg_notifications": notes,
+        "ecg_notification_errors": [_error_case(movesense.decode_ecg_notification, b) for b in bad],
+    }
+
+
+def _run_sequencer(device: Device, frames: list[bytes]) -> dict:
+    seq, events, chunks = FrameSequencer(device), [], []
+    for item in [i for f in frames for i in seq.push(f)] + seq.flush():
+        if isinstance(item, Event):
+            events.append(item.to_dict())
+        else:
+            chunks.append({"start": item.start, "restart": item.restart,
+                           "samples_uv": np.round(item.samples_mv * 1000).astype(int).tolist()})
+    return {"frames": [f.hex() for f in frames], "events": events, "chunks": chunks}
+
+
+def sequencer_cases() -> dict:
+    """Arrival orders of 4-sample H10 frames and what the sequencer makes of them."""
+    device = Device("polar-h10", "Polar H10", polar_pmd.H10_ECG_RATE, 4)
+    start = 820_454_400_000_000_000
+
+    def frame(k: int, clock_shift_ns: int = 0) -> bytes:
+        return device.encode(np.arange(4 * k, 4 * k + 4) / 1000.0, 4 * k, start + clock_shift_ns)
+
+    f = [frame(k) for k in range(8)]
+    cases = {
+        "in_order": f,
+        "drop": f[:3] + f[4:],
+        "duplicate": f[:3] + [f[2]] + f[3:],
+        "reorder": f[:2] + [f[3], f[2]] + f[4:],
+        "late": f[:2] + f[3:6] + [f[2]] + f[6:],
+        "bad_frame": f[:3] + [f[3][:-1]] + f[4:],
+        "clock_jump_forward": f[:4] + [frame(k, 60 * 10 ** 9) for k in range(4, 8)],
+        "clock_jump_back": f[:4] + [frame(k, -60 * 10 ** 9) for k in range(4, 8)],
+    }
+    return {"device": {"name": device.name, "rate_hz": device.rate, "samples_per_frame": 4},
+            "numbers": streaming_numbers(device)["sequencer"],
+            "cases": {name: _run_sequencer(device, frames) for name, frames in cases.items()}}
+
+
+def decision_cases() -> dict:
+    """Probability sequences (``null`` = a rejected window) through thresholds and the debounce."""
+    sequences = {
+        "single_label": (False, [0.5, 0.5, 0.5, 0.5], [
+            [0.1, 0.8, 0.05, 0.05], [0.2, 0.6, 0.1, 0.1], [0.3, 0.4, 0.2, 0.1], [0.1, 0.7, 0.1, 0.1],
+            [0.1, 0.7, 0.1, 0.1], None, [0.1, 0.7, 0.1, 0.1], [0.1, 0.7, 0.1, 0.1], [0.45, 0.45, 0.05, 0.05]]),
+        "multi_label": (True, [0.3, 0.5, 0.7], [
+            [0.4, 0.6, 0.1], [0.35, 0.2, 0.8], [0.31, 0.6, 0.7], None, [0.9, 0.9, 0.9], [0.9, 0.49, 0.9],
+            [0.29, 0.5, 0.7]]),
+    }
+    cases = {}
+    for name, (multi, thresholds, seq) in sequences.items():
+        deb, steps = Debouncer(len(thresholds)), []
+        for probs in seq:
+            if probs is None:
+                steps.append({"probabilities": None, "above": None, "shown": deb.reset(), "counts": deb.counts})
+            else:
+                above = above_threshold(probs, thresholds, multi)
+                steps.append({"probabilities": probs, "above": above, "shown": deb.update(above), "counts": deb.counts})
+        cases[name] = {"multi_label": multi, "thresholds": thresholds, "steps": steps}
+    return {"debounce_windows": DEBOUNCE_WINDOWS, "cases": cases}
+
+
+@dataclass
+class ScriptedClassifier:
+    """A stand-in model for golden streams: returns ``outputs`` in turn, one per classified window."""
+
+    outputs: list[list[float]]
+    codes: list[str]
+    thresholds: list[float]
+    leads: list[str]
+    multi_label: bool
+    name: str = "scripted"
+    calls: int = 0
+
+    def probabilities(self, window: np.ndarray) -> np.ndarray:
+        p = self.outputs[self.calls % len(self.outputs)]
+        self.calls += 1
+        return np.asarray(p, dtype=np.float64)
+
+
+MODEL_OUTPUTS = [[0.2, 0.7, 0.05, 0.05], [0.1, 0.8, 0.05, 0.05], [0.45, 0.35, 0.1, 0.1]]  # the last: argmax below 0.5
+
+
+def _stand_in() -> ScriptedClassifier:
+    return ScriptedClassifier(outputs=MODEL_OUTPUTS, codes=CINC2017.codes, thresholds=[0.5] * 4,
+                              leads=list(CINC2017.leads), multi_label=False)
+
+
+def _window_entry(r: WindowResult, device: Device, with_signals: bool) -> dict:
+    d = r.to_dict()
+    d["probabilities"] = None if r.probabilities is None else _round(r.probabilities)
+    if r.preprocessed is not None:
+        d["lead_std"] = _round(r.preprocessed.lead_std)
+        d["r_peaks"] = r_peaks(r.preprocessed.filtered[0], MODEL_RATE) if r.status == "classified" else None
+        if with_signals:
+            units = 1000.0 if device.name == "polar-h10" else 1000.0 / movesense.UV_PER_LSB
+            d["raw"] = np.round(r.window.samples_mv * units).astype(int).tolist()
+            d["model_input"] = _round(r.preprocessed.window)
+    return d
+
+
+def live_cases(device: Device) -> dict:
+    """Whole synthetic streams with faults through the live loop and a scripted stand-in model."""
+    signal = synthetic_ecg(device.rate, LIVE_SECONDS[device.name], heart_rate=72, seed=11)[0]
+    if device.name == "polar-h10":
+        faults = {
+            "clean": Faults(),
+            "drop": Faults(drop=0.03, seed=6),  # drops frame 6 only: window 0 is rejected, 1 and 2 are not
+            "duplicate": Faults(duplicate=0.1, seed=4),
+            "reorder": Faults(reorder=0.15, seed=5),
+            "noise": Faults(noise_mv=0.6, seed=6),
+            "flatline": Faults(flatlines=((6.0, 9.0),)),
+            "saturation": Faults(saturate_mv=0.6),
+        }
+    else:
+        faults = {"clean": Faults(), "drop": Faults(drop=0.01, seed=3)}  # drops frame 10 only
+    cases = {}
+    for name, f in faults.items():
+        frames = simulate(device, signal, f)
+        loop = LiveLoop(device, _stand_in())
+        items = [i for data in frames for i in loop.feed(data)] + loop.finish()
+        cases[name] = {
+            "faults": {"drop": f.drop, "duplicate": f.duplicate, "reorder": f.reorder, "noise_mv": f.noise_mv,
+                       "flatlines": [list(x) for x in f.flatlines], "saturate_mv": f.saturate_mv, "seed": f.seed},
+            "frames": [x.hex() for x in frames],
+            "events": [i.to_dict() for i in items if isinstance(i, Event)],
+            "windows": [_window_entry(i, device, name == "clean") for i in items if isinstance(i, WindowResult)],
+        }
+    return {
+        "device": device.name, "rate_hz": device.rate, "numbers": streaming_numbers(device),
+        "model": {"codes": CINC2017.codes, "thresholds": [0.5] * 4, "multi_label": False,
+                  "model_outputs": MODEL_OUTPUTS, "note": "outputs are used in turn, one per classified window"},
+        "raw_units": "uV" if device.name == "polar-h10" else f"LSB of {movesense.UV_PER_LSB} uV",
+        "cases": cases,
+    }
+
+
+def build_all() -> dict[str, str]:
+    """File name -> JSON text of every golden file."""
+    docs = {
+        "polar_h10_codec.json": polar_codec(),
+        "movesense_codec.json": movesense_codec(),
+        "sequencer.json": sequencer_cases(),
+        "decision.json": decision_cases(),
+        "live_polar_h10.json": live_cases(get_device("polar-h10")),
+        "live_movesense.json": live_cases(get_device("movesense")),
+    }
+    return {name: json.dumps(doc, separators=(",", ":"), sort_keys=False) + "\n" for name, doc in docs.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m streaming.golden", description=__doc__.splitlines()[0])
+    p.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
+    p.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="where the files live")
+    args = p.parse_args(argv)
+    stale = []
+    for name, text in build_all().items():
+        path = args.dir / name
+        if args.check:
+            if not path.is_file() or path.read_text() != text:
+                stale.append(name)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    if stale:
+        sys.stderr.write(f"error: golden files differ from the generator: {', '.join(stale)}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Polar Measurement Data (PMD) codec for the Polar H10 ECG stream: bytes in, typed values out.
+
+Layouts follow Polar's public BLE SDK (github.com/polarofficial/polar-ble-sdk, Android sources
+``api/ble/model/gatt/client/pmd/``: ``PmdControlPointCommand.kt``, ``PmdControlPointResponse.kt``,
+``PmdSetting.kt``, ``PmdDataFrame.kt``, ``PmdMeasurementType.kt``, ``model/EcgData.kt``):
+
+- Control point (``FB005C81-…``, write + indicate). Commands: ``[op][measurement type][settings]``
+  with op 1 = get measurement settings, 2 = start, 3 = stop. Settings are
+  ``[setting type][count][value LE] …``; sample rate (type 0) and resolution (type 1) are u16.
+  Start ECG at 130 Hz, 14 bit: ``02 00 00 01 82 00 01 01 0E 00``; stop: ``03 00``.
+- Control-point response: ``[0xF0][op][measurement type][status][more][parameters…]``, status 0
+  is success, 1–14 the SDK's error codes (:data:`RESPONSE_STATUS`).
+- Data (``FB005C82-…``, notify): ``[measurement type][u64 LE timestamp][frame type][content]``.
+  The timestamp is nanoseconds since 2000-01-01T00:00:00 of the *last* sample. The measurement
+  type is the low 6 bits of byte 0 (the SDK masks with 0x3F). Frame type bit 7 marks a
+  delta-compressed frame; ECG frame type 0 (what the H10 sends) carries 3-byte signed LE samples
+  in microvolts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from streaming.errors import (ControlPointError, FrameError, OversizedFrame, TruncatedFrame,
+                              UnknownFrameType, UnknownMeasurementType, UnsupportedFrame)
+
+SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
+CONTROL_POINT_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
+DATA_UUID = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
+
+H10_ECG_RATE = 130
+H10_ECG_RESOLUTION = 14
+H10_SAMPLES_PER_FRAME = 73  # 10 + 73 * 3 = 229 bytes, what an H10 sends at its usual MTU
+MAX_ATT_VALUE = 512  # the largest attribute value BLE allows (Core spec, ATT)
+HEADER_BYTES = 10
+SAMPLE_BYTES = 3
+CONTROL_POINT_RESPONSE = 0xF0
+MEASUREMENT_TYPE_MASK = 0x3F
+COMPRESSED_BIT = 0x80
+FRAME_TYPE_MASK = 0x7F
+ECG_RAW_FRAME_TYPE = 0
+KNOWN_FRAME_TYPES = range(0, 11)  # TYPE_0 … TYPE_10 in PmdDataFrame.kt
+SAMPLE_MIN_UV, SAMPLE_MAX_UV = -(1 << 23), (1 << 23) - 1
+
+
+class Op(IntEnum):
+    """Control-point op codes (client to sensor)."""
+
+    GET_MEASUREMENT_SETTINGS = 1
+    REQUEST_MEASUREMENT_START = 2
+    STOP_MEASUREMENT = 3
+
+
+class MeasurementType(IntEnum):
+    """PMD measurement types (``PmdMeasurementType.kt``)."""
+
+    ECG = 0
+    PPG = 1
+    ACC = 2
+    PPI = 3
+    GYRO = 5
+    MAGNETOMETER = 6
+    SKIN_TEMP = 7
+    SDK_MODE = 9
+    LOCATION = 10
+    PRESSURE = 11
+    TEMPERATURE = 12
+    OFFLINE_RECORDING = 13
+    OFFLINE_HR = 14
+    OFFLINE_TEMP = 15
+
+
+class SettingType(IntEnum):
+    """PMD setting types with their value sizes in :data:`SETTING_BYTES`."""
+
+    SAMPLE_RATE = 0
+    RESOLUTION = 1
+    RANGE = 2
+    RANGE_MILLIUNIT = 3
+    CHANNELS = 4
+    FACTOR = 5
+
+
+SETTING_BYTES = {SettingType.SAMPLE_RATE: 2, SettingType.RESOLUTION: 2, SettingType.RANGE: 2,
+                 SettingType.RANGE_MILLIUNIT: 4, SettingType.CHANNELS: 1, SettingType.FACTOR: 4}
+
+RESPONSE_STATUS = {
+    0: "success", 1: "invalid op code", 2: "invalid measurement type", 3: "not supported",
+    4: "invalid length", 5: "invalid parameter", 6: "already in state", 7: "invalid resolution",
+    8: "invalid sample rate", 9: "invalid range", 10: "invalid MTU", 11: "invalid number of channels",
+    12: "invalid state", 13: "device in charger", 14: "disk full",
+}
+
+
+def _measurement_name(value: int) -> str:
+    try:
+        return MeasurementType(value).name
+    except ValueError:
+        return "unknown"
+
+
+def encode_settings(settings: dict[SettingType, int]) -> bytes:
+    """``[type][1][value LE]`` for each selected setting, in the given order."""
+    out = bytearray()
+    for kind, value in settings.items():
+        size = SETTING_BYTES[SettingType(kind)]
+        if not 0 <= value < 1 << (8 * size):
+            raise FrameError(f"PMD setting {SettingType(kind).name} value {value} does not fit {size} bytes")
+        out += bytes([kind, 1]) + int(value).to_bytes(size, "little")
+    return bytes(out)
+
+
+def decode_settings(data: bytes) -> dict[SettingType, list[int]]:
+    """Parse a settings block (available settings or a start command's selection)."""
+    out: dict[SettingType, list[int]] = {}
+    i = 0
+    while i < len(data):
+        if i + 2 > len(data):
+            raise TruncatedFrame(f"PMD settings truncated at byte {i}: a setting needs a type and a count")
+        try:
+            kind = SettingType(data[i])
+        except ValueError:
+            raise FrameError(f"PMD settings: unknown setting type {data[i]} at byte {i}") from None
+        count, size = data[i + 1], SETTING_BYTES[kind]
+        i += 2
+        if i + count * size > len(data):
+            raise TruncatedFrame(f"PMD settings truncated: {kind.name} announces {count} values of {size} bytes, "
+                                 f"{len(data) - i} bytes left")
+        out[kind] = [int.from_bytes(data[i + k * size:i + (k + 1) * size], "little") for k in range(count)]
+        i += count * size
+    return out
+
+
+def get_settings_command(measurement: MeasurementType = MeasurementType.ECG) -> bytes:
+    """Ask which settings the sensor offers for ``measurement`` (``01 00`` for ECG)."""
+    return bytes([Op.GET_MEASUREMENT_SETTINGS, measurement])
+
+
+def start_ecg_command(rate: int = H10_ECG_RATE, resolution: int = H10_ECG_RESOLUTION) -> bytes:
+    """Start ECG streaming (``02 00 00 01 82 00 01 01 0E 00`` at 130 Hz, 14 bit)."""
+    return bytes([Op.REQUEST_MEASUREMENT_START, MeasurementType.ECG]) + encode_settings(
+        {SettingType.SAMPLE_RATE: rate, SettingType.RESOLUTION: resolution})
+
+
+def stop_command(measurement: MeasurementType = MeasurementType.ECG) -> bytes:
+    """Stop streaming ``measurement`` (``03 00`` for ECG)."""
+    return bytes([Op.STOP_MEASUREMENT, measurement])
+
+
+@dataclass(frozen=True)
+class ControlPointResponse:
+    """The sensor's answer to a control-point command."""
+
+    op: int
+    measurement_type: int
+    status: int
+    more: bool
+    parameters: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+    @property
+    def status_text(self) -> str:
+        return RESPONSE_STATUS.get(self.status, f"unknown status {self.status}")
+
+    def raise_for_status(self) -> None:
+        """Raise :class:`ControlPointError` naming the op and the error unless the status is success."""
+        if not self.ok:
+            raise ControlPointError(f"PMD op {self.op} ({_measurement_name(self.measurement_type)}) failed: "
+                                    f"error {self.status} ({self.status_text})")
+
+    def settings(self) -> dict[SettingType, list[int]]:
+        """The parameters parsed as settings (the answer to get-settings or start)."""
+        return decode_settings(self.parameters)
+
+
+def encode_control_point_response(op: int, measurement_type: int, status: int = 0, more: bool = False,
+                                  parameters: bytes = b"") -> bytes:
+    """What a sensor indicates on the control point; the simulator and tests build answers with it."""
+    return bytes([CONTROL_POINT_RESPONSE, op, measurement_type, status, int(more)]) + parameters
+
+
+def decode_control_point_response(data: bytes) -> ControlPointResponse:
+    """Parse a control-point indication; the status is kept (see :meth:`ControlPointResponse.raise_for_status`)."""
+    data = bytes(data)
+    if len(data) > MAX_ATT_VALUE:
+        raise OversizedFrame(f"PMD control-point response of {len(data)} bytes exceeds {MAX_ATT_VALUE}")
+    if len(data) < 4:
+        raise TruncatedFrame(f"PMD control-point response of {len(data)} bytes, needs at least 4")
+    if data[0] != CONTROL_POINT_RESPONSE:
+        raise UnknownMeasurementType(f"PMD control-point byte 0 is 0x{data[0]:02X}, expected response 0xF0")
+    status = data[3]
+    ok = status == 0
+    return ControlPointResponse(op=data[1], measurement_type=data[2], status=status,
+                                more=ok and len(data) > 4 and data[4] != 0,
+                                parameters=data[5:] if ok else b"")
+
+
+@dataclass(frozen=True)
+class EcgFrame:
+    """One decoded ECG notification: samples in µV and the timestamp (ns since 2000) of the last one."""
+
+    timestamp_ns: int
+    samples_uv: np.ndarray  # int32 [n]
+
+
+def encode_ecg_frame(samples_uv: np.ndarray, timestamp_ns: int) -> bytes:
+    """Build an ECG data notification (frame type 0) from integer µV samples."""
+    s = np.asarray(samples_uv)
+    if s.ndim != 1 or s.size == 0:
+        raise FrameError(f"PMD ECG frame needs a non-empty 1-D sample array, got shape {s.shape}")
+    if HEADER_BYTES + SAMPLE_BYTES * s.size > MAX_ATT_VALUE:
+        raise OversizedFrame(f"PMD ECG frame of {s.size} samples exceeds {MAX_ATT_VALUE} bytes")
+    if not 0 <= timestamp_ns < 1 << 64:
+        raise FrameError(f"PMD timestamp {timestamp_ns} does not fit u64")
+    if s.min() < SAMPLE_MIN_UV or s.max() > SAMPLE_MAX_UV:
+        raise FrameError(f"PMD ECG sample outside the 24-bit range [{SAMPLE_MIN_UV}, {SAMPLE_MAX_UV}] µV")
+    out = bytearray([MeasurementType.ECG]) + int(timestamp_ns).to_bytes(8, "little") + bytes([ECG_RAW_FRAME_TYPE])
+    for v in s.astype(np.int64):
+        out += int(v).to_bytes(SAMPLE_BYTES, "little", signed=True)
+    return bytes(out)
+
+
+def decode_ecg_frame(data: bytes) -> EcgFrame:
+    """Decode an ECG data notification; any other content raises a :class:`FrameError` subclass."""
+    data = bytes(data)
+    if len(data) > MAX_ATT_VALUE:
+        raise OversizedFrame(f"PMD frame of {len(data)} bytes exceeds {MAX_ATT_VALUE}")
+    if len(data) < HEADER_BYTES:
+        raise TruncatedFrame(f"PMD frame of {len(data)} bytes, the header needs {HEADER_BYTES}")
+    mtype = data[0] & MEASUREMENT_TYPE_MASK
+    if mtype != MeasurementType.ECG:
+        raise UnknownMeasurementType(f"PMD frame measurement type {mtype} ({_measurement_name(mtype)}), expected 0 (ECG)")
+    frame_type = data[9]
+    if frame_type & COMPRESSED_BIT:
+        raise UnsupportedFrame(f"PMD ECG frame type 0x{frame_type:02X} is delta-compressed: not supported "
+                               f"(the H10 sends raw type 0)")
+    if frame_type not in KNOWN_FRAME_TYPES:
+        raise UnknownFrameType(f"PMD ECG frame type {frame_type} is not a published frame type")
+    if frame_type != ECG_RAW_FRAME_TYPE:
+        raise UnsupportedFrame(f"PMD ECG frame type {frame_type} is not supported (the H10 sends raw type 0)")
+    content = data[HEADER_BYTES:]
+    if not content:
+        raise TruncatedFrame("PMD ECG frame has a header but no samples")
+    if len(content) % SAMPLE_BYTES:
+        raise TruncatedFrame(f"PMD ECG frame content of {len(content)} bytes is not whole 3-byte samples")
+    raw = np.frombuffer(content, dtype=np.uint8).reshape(-1, SAMPLE_BYTES).astype(np.int32)
+    values = raw[:, 0] | (raw[:, 1] << 8) | (raw[:, 2] << 16)
+    values = np.where(values >= 1 << 23, values - (1 << 24), values).astype(np.int32)
+    return EcgFrame(timestamp_ns=int.from_bytes(data[1:9], "little"), samples_uv=values)

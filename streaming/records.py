@@ -1,0 +1,80 @@
+"""Signals for the simulator: the project's synthetic ECG or a WFDB record, at the device rate.
+
+A record spec is ``synthetic`` or ``synthetic:key=value,...`` (keys ``seconds`` 60, ``hr`` 70,
+``af`` 0, ``seed`` 0, ``noise`` 0.01 mV, ``wander`` 0.1 mV, ``mains`` 0 mV) or the path of a WFDB
+record (with or without ``.hea``). A record is read in mV, one lead is picked (``lead``, else
+``I``, else its first signal) and brought to the device rate with a polyphase resampler
+(:func:`scipy.signal.resample_poly`): that is the sensor's side, not the preprocessing contract.
+"""
+from __future__ import annotations
+
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+from scipy import signal
+
+from streaming.errors import InputError
+from training.synthetic import synthetic_ecg
+
+SYNTHETIC_DEFAULTS = {"seconds": 60.0, "hr": 70.0, "af": 0.0, "seed": 0.0, "noise": 0.01, "wander": 0.1, "mains": 0.0}
+
+
+def parse_synthetic(spec: str) -> dict[str, float]:
+    """The options of a ``synthetic:key=value,...`` spec, defaults filled in."""
+    opts = dict(SYNTHETIC_DEFAULTS)
+    _, _, rest = spec.partition(":")
+    for item in filter(None, rest.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key not in opts:
+            raise InputError(f"record '{spec}': bad option '{item}' (known: {', '.join(opts)})")
+        try:
+            opts[key] = float(value)
+        except ValueError:
+            raise InputError(f"record '{spec}': option {key} needs a number, got '{value}'") from None
+    if opts["seconds"] <= 0:
+        raise InputError(f"record '{spec}': seconds must be positive")
+    return opts
+
+
+def load_signal(spec: str, rate: int, lead: str | None = None) -> np.ndarray:
+    """One lead in mV at ``rate`` Hz, float64 ``[n]``."""
+    if spec == "synthetic" or spec.startswith("synthetic:"):
+        o = parse_synthetic(spec)
+        return synthetic_ecg(rate, o["seconds"], heart_rate=o["hr"], af=bool(o["af"]), seed=int(o["seed"]),
+                             noise_mv=o["noise"], wander_mv=o["wander"], mains_mv=o["mains"])[0]
+    return resample(*read_record(spec, lead), rate)
+
+
+def read_record(path: str, lead: str | None = None) -> tuple[np.ndarray, int]:
+    """``(samples in mV, rate)`` of one lead of a WFDB record."""
+    import wfdb
+
+    base = Path(path[:-4] if path.endswith(".hea") else path)
+    if not Path(str(base) + ".hea").is_file():
+        raise InputError(f"record {path}: no such WFDB record (no {base.name}.hea)")
+    try:
+        rec = wfdb.rdrecord(str(base))
+    except Exception as e:  # wfdb raises many types on malformed files
+        raise InputError(f"record {path}: cannot read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+    names = [n.upper() for n in rec.sig_name]
+    if lead is not None:
+        if lead.upper() not in names:
+            raise InputError(f"record {path}: no lead {lead} (has {', '.join(rec.sig_name)})")
+        k = names.index(lead.upper())
+    else:
+        k = names.index("I") if "I" in names else 0
+    x = np.asarray(rec.p_signal[:, k], dtype=np.float64)
+    if not np.isfinite(x).all():
+        raise InputError(f"record {path}: lead {rec.sig_name[k]} has missing (NaN) samples")
+    if int(rec.fs) != rec.fs:
+        raise InputError(f"record {path}: non-integer rate {rec.fs} Hz")
+    return x, int(rec.fs)
+
+
+def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Polyphase resampling from ``rate_in`` to ``rate_out`` Hz."""
+    if rate_in == rate_out:
+        return x.copy()
+    g = gcd(rate_in, rate_out)
+    return signal.resample_poly(x, rate_out // g, rate_in // g)

@@ -1,0 +1,139 @@
+"""Frames in arrival order -> contiguous samples on a stream index, plus what went wrong.
+
+Each decoded frame carries the sensor-clock time of its first sample. The sequencer keeps the
+last ``REORDER_DEPTH`` frames back, sorted by time, so frames swapped by an app's queues are put
+back in order; it then compares each released frame with the time the previous one ended:
+
+- within ``GAP_TOLERANCE_SAMPLES`` of it: contiguous;
+- later by more: a **gap** of ``round(d)`` missing samples (``d`` = lateness in samples); the
+  stream index skips them, so a window that spans them is never complete;
+- later by more than ``CLOCK_JUMP_SECONDS``, or earlier than the previous end: a **clock_jump**;
+  the stream restarts (windows are cut afresh from the next sample).
+
+At arrival a frame whose device timestamp and length equal one of the last
+``DUPLICATE_MEMORY`` frames is a **duplicate** (dropped); a frame that starts before what was
+already released, by up to ``CLOCK_JUMP_SECONDS``, is **late** (dropped: its slot is already a
+gap); one that arrives out of order but in time is **reordered** (put back, no gap). Bytes that do
+not decode are a **bad_frame** event (their samples become a gap when the next frame arrives).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from streaming.devices import DecodedFrame, Device
+from streaming.errors import FrameError
+
+REORDER_DEPTH = 2
+GAP_TOLERANCE_SAMPLES = 2.0
+CLOCK_JUMP_SECONDS = 30.0
+DUPLICATE_MEMORY = 16
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the timestamps (or the bytes) tell about the transport."""
+
+    kind: str  # gap | clock_jump | duplicate | late | reordered | bad_frame
+    frame: int  # arrival number of the frame that revealed it (0-based)
+    at_sample: int | None = None  # stream index where it takes effect
+    missing_samples: int | None = None  # gaps only
+    message: str | None = None  # bad frames only
+
+    def to_dict(self) -> dict:
+        d = {"event": self.kind, "frame": self.frame}
+        for key in ("at_sample", "missing_samples", "message"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        return d
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Samples released in order: ``samples_mv[k]`` is stream sample ``start + k``."""
+
+    start: int
+    samples_mv: np.ndarray
+    restart: bool = False  # the first chunk after a clock jump (or of the stream)
+
+
+@dataclass(order=True)
+class _Pending:
+    first_sample_s: float
+    arrival: int
+    frame: DecodedFrame = field(compare=False)
+
+
+class FrameSequencer:
+    """Feed notification bytes with :meth:`push`, finish with :meth:`flush`; both return
+    :class:`Event` and :class:`Chunk` items in the order they happen."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+        self.rate = device.rate
+        self.pending: list[_Pending] = []
+        self.recent: deque[tuple[int, int]] = deque(maxlen=DUPLICATE_MEMORY)
+        self.arrivals = 0
+        self.next_index = 0
+        self.next_time_s: float | None = None
+
+    def push(self, data: bytes) -> list[Event | Chunk]:
+        arrival = self.arrivals
+        self.arrivals += 1
+        try:
+            frame = self.device.decode(data)
+        except FrameError as e:
+            return [Event("bad_frame", arrival, message=str(e))]
+        key = (frame.timestamp, frame.samples_mv.size)
+        if key in self.recent or any((p.frame.timestamp, p.frame.samples_mv.size) == key for p in self.pending):
+            return [Event("duplicate", arrival)]
+        out: list[Event | Chunk] = []
+        if self.next_time_s is not None:
+            early_s = self.next_time_s - frame.first_sample_s
+            if early_s > CLOCK_JUMP_SECONDS or -early_s > CLOCK_JUMP_SECONDS:
+                out += self.flush()
+                return out + self._release(_Pending(frame.first_sample_s, arrival, frame))
+            if early_s * self.rate > GAP_TOLERANCE_SAMPLES:
+                return [Event("late", arrival, at_sample=self.next_index)]
+        item = _Pending(frame.first_sample_s, arrival, frame)
+        if self.pending and item < self.pending[-1]:
+            out.append(Event("reordered", arrival))
+        self.pending.append(item)
+        self.pending.sort()
+        while len(self.pending) > REORDER_DEPTH:
+            out += self._release(self.pending.pop(0))
+        return out
+
+    def flush(self) -> list[Event | Chunk]:
+        """Release every frame held back (end of stream, or before a clock jump)."""
+        out: list[Event | Chunk] = []
+        while self.pending:
+            out += self._release(self.pending.pop(0))
+        return out
+
+    def _release(self, item: _Pending) -> list[Event | Chunk]:
+        frame, out = item.frame, []
+        restart = self.next_time_s is None
+        if not restart:
+            late = (frame.first_sample_s - self.next_time_s) * self.rate
+            if late < -GAP_TOLERANCE_SAMPLES or late > CLOCK_JUMP_SECONDS * self.rate:
+                out.append(Event("clock_jump", item.arrival, at_sample=self.next_index))
+                restart = True
+            elif late > GAP_TOLERANCE_SAMPLES:
+                missing = int(round(late))
+                out.append(Event("gap", item.arrival, at_sample=self.next_index, missing_samples=missing))
+                self.next_index += missing
+        n = frame.samples_mv.size
+        out.append(Chunk(self.next_index, frame.samples_mv, restart=restart))
+        self.next_index += n
+        self.next_time_s = frame.first_sample_s + n / self.rate
+        self.recent.append((frame.timestamp, n))
+        return out
+
+
+def sequencer_numbers() -> dict:
+    """The sequencer's numbers, for the manifest."""
+    return {"reorder_depth_frames": REORDER_DEPTH, "gap_tolerance_samples": GAP_TOLERANCE_SAMPLES,
+            "clock_jump_seconds": CLOCK_JUMP_SECONDS, "duplicate_memory_frames": DUPLICATE_MEMORY}
