@@ -197,8 +197,8 @@ def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, referen
                                                                     bundle.thresholds, bundle.task.multi_label)}
     entries = [artifact_entry(files["fp32"], "executorch-xnnpack", "fp32"),
                artifact_entry(files["int8"], "executorch-xnnpack", "int8", calibration=source)]
-    warnings = ["int8 calibrated on synthetic ECG, not on real training windows"] if source == "synthetic" else []
-    return entries, parity, warnings
+    notes = ["int8 calibrated on synthetic ECG, not on real training windows"] if source == "synthetic" else []
+    return entries, parity, notes
 
 
 def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray) -> tuple[list[dict], dict, list[str]]:
@@ -278,13 +278,13 @@ def build(args: argparse.Namespace) -> list[Row]:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target}.partial-", dir=out))
         try:
             if target == "android":
-                entries, parity, warnings = build_android(bundle, name, tmp, verify_x, reference, args.calibration_data)
+                entries, parity, notes = build_android(bundle, name, tmp, verify_x, reference, args.calibration_data)
             else:
-                entries, parity, warnings = build_ios(bundle, name, tmp, verify_x, reference)
+                entries, parity, notes = build_ios(bundle, name, tmp, verify_x, reference)
             manifest = base_manifest(bundle, name)
             manifest["artifacts"] = entries
-            if warnings:
-                manifest["warnings"] = warnings
+            if notes:
+                manifest["warnings"] = notes
             finish_target(tmp, manifest, parity)
             os.chmod(tmp, 0o755)  # mkdtemp made it private
             place(tmp, out / target)

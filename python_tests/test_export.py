@@ -337,3 +337,19 @@ def test_cli_without_calibration_warns_and_marks_manifest(tmp_path, tiny_bundle)
     doc = mf.read(tmp_path / "o" / "android")
     assert {a["precision"]: a.get("calibration") for a in doc["artifacts"]}["int8"] == "synthetic"
     assert any("synthetic" in w for w in doc["warnings"])
+
+
+def test_single_label_softmax_model(tmp_path):
+    """The one-lead, single-label task (softmax inside the graph): .pte and Core ML agree with eager."""
+    from export.coreml_conversion import convert_fp16, save_mlpackage
+    from python_tests.export_fixtures import train_tiny_bundle
+
+    single = load_bundle(train_tiny_bundle(tmp_path / "tiny_cinc2017", "cinc2017", steps=60))
+    x = synthetic_windows(1, 12, seed=5)
+    ref = eager_probabilities(single.model, False, x)
+    assert np.allclose(ref.sum(axis=1), 1.0, atol=1e-5)
+    pte = tmp_path / "single.pte"
+    pte.write_bytes(lower_to_xnnpack(export_fp32(single.model, False, 1, 1000)).buffer)
+    assert np.abs(load_pte(pte)(x) - ref).max() <= MAX_ABS_DIFF["fp32"]
+    package = save_mlpackage(convert_fp16(single.model, False, 1, 1000, {}), tmp_path / "single.mlpackage")
+    assert np.abs(mlpackage_predictor(package)(x) - ref).max() <= MAX_ABS_DIFF["fp16"]
