@@ -16,6 +16,7 @@ import numpy as np
 
 from training import datasets, metrics, report
 from training.checkpoint import CheckpointError, load_bundle
+from training.decision import decide
 from training.labels import get_task
 from training.train import predict, record_probabilities
 
@@ -56,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     if task.multi_label:
         rep = metrics.multilabel_report(ws.y, prob, np.array(bundle.thresholds), task.codes)
     else:
-        rep = metrics.singlelabel_report(ws.y, prob, task.codes)
+        pred = decide(prob, np.array(bundle.thresholds), multi_label=False).argmax(axis=1)
+        rep = metrics.singlelabel_report(ws.y, prob, task.codes, pred)
     rep["skipped"] = [{"record": r, "reason": m} for r, m in ws.skipped]
     print(report.format_table(task, rep))
     if ws.skipped:

@@ -6,7 +6,7 @@ task of the PhysioNet/CinC Challenge 2017.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Task:
     multi_label: bool
     leads: tuple[str, ...]
     description: str = ""
-    extra: dict = field(default_factory=dict)
+    dataset: str = ""
 
     @property
     def codes(self) -> list[str]:
@@ -53,6 +53,7 @@ PTBXL17 = Task(
     multi_label=True,
     leads=PTBXL_LEADS,
     description="PTB-XL, 12 leads, 10 s, 17 conditions (multi-label)",
+    dataset="PTB-XL v1.0.3 (Wagner et al., Scientific Data 2020; CC BY 4.0)",
     conditions=(
         Condition("AFIB", "atrial fibrillation", ("164889003",), rhythm=("AFIB",), source="rhythm AFIB"),
         Condition("STACH", "sinus tachycardia", ("427084000",), rhythm=("STACH",), source="rhythm STACH"),
@@ -87,6 +88,7 @@ CINC2017 = Task(
     multi_label=False,
     leads=("I",),
     description="PhysioNet/CinC 2017 AliveCor single lead: Normal / AF / Other rhythm / Noisy",
+    dataset="PhysioNet/CinC Challenge 2017 training set v3 (Clifford et al., CinC 2017; ODC-By 1.0)",
     conditions=(
         Condition("N", "normal sinus rhythm", ("426783006",)),
         Condition("A", "atrial fibrillation", ("164889003",)),

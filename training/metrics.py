@@ -86,9 +86,10 @@ def multilabel_report(y: np.ndarray, prob: np.ndarray, thresholds: np.ndarray, c
     }
 
 
-def singlelabel_report(y: np.ndarray, prob: np.ndarray, codes: list[str]) -> dict:
-    """Per-class F1 of the arg-max decision; ``f1_nao`` (CinC 2017 score) when the codes are N/A/O/~."""
-    pred = prob.argmax(axis=1)
+def singlelabel_report(y: np.ndarray, prob: np.ndarray, codes: list[str], pred: np.ndarray | None = None) -> dict:
+    """Per-class F1 of the decisions ``pred`` (default: arg-max); ``f1_nao`` (CinC 2017 score) when
+    the codes are N/A/O/~."""
+    pred = prob.argmax(axis=1) if pred is None else np.asarray(pred)
     per_class = []
     for c, code in enumerate(codes):
         p, r, f = prf(y == c, pred == c)

@@ -169,8 +169,8 @@ def lamscn_1lead(num_classes: int = 4) -> LAMSCN:
     k = (3, 7, 15)
     return LAMSCN(LAMSCNConfig(
         leads=1, num_classes=num_classes, stem_channels=16, stem_kernel=7, stem_stride=2,
-        stages=(StageConfig(2, 16, k, 1, 32), StageConfig(2, 16, k, 2, 48), StageConfig(2, 24, k, 2, 64),
-                StageConfig(2, 24, k, 4, 80), StageConfig(2, 24, k, 4, 96, pool=False)),
+        stages=(StageConfig(2, 16, k, 1, 32), StageConfig(2, 16, k, 2, 40), StageConfig(2, 16, k, 2, 48),
+                StageConfig(2, 20, k, 4, 56), StageConfig(2, 20, k, 4, 64, pool=False)),
         multi_label=False))
 
 

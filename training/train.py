@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from training import datasets, metrics, report
+from training import datasets, decision, metrics, report
 from training.checkpoint import save_bundle
 from training.labels import Task, get_task
 from training.model import count_macs, count_parameters
@@ -243,11 +243,11 @@ def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: di
         thresholds = metrics.tune_thresholds(va.y, prob)
         rep = metrics.multilabel_report(va.y, prob, thresholds, task.codes)
     else:
-        thresholds = np.zeros(task.num_classes)  # plain arg-max decision
-        rep = metrics.singlelabel_report(va.y, prob, task.codes)
+        thresholds = decision.tune_single_label(va.y, prob, task.codes)
+        rep = metrics.singlelabel_report(va.y, prob, task.codes, decision.decide(prob, thresholds, False).argmax(1))
     folds = sorted({e.fold for e in tr.examples if e.fold is not None})
     provenance = {
-        "dataset": task.name, "data_dir": str(args.data), "train_records": len(tr.examples),
+        "dataset": task.dataset, "data_dir": str(args.data), "train_records": len(tr.examples),
         "train_windows": int(len(tr.x)), "val_records": len(va.examples),
         "train_folds": folds, "val_fold": args.val_fold if task.multi_label else None,
         "val_split": None if task.multi_label else {"fraction": args.val_fraction, "seed": args.seed},

@@ -1,0 +1,34 @@
+"""Decision rules and single-label threshold tuning."""
+from __future__ import annotations
+
+import numpy as np
+
+from training.decision import decide, tune_single_label
+
+
+def test_multilabel_threshold_rule():
+    p = np.array([[0.2, 0.6], [0.5, 0.1]])
+    assert decide(p, np.array([0.5, 0.5]), True).tolist() == [[False, True], [True, False]]
+
+
+def test_scaled_argmax_equal_thresholds_is_argmax_and_lower_threshold_favours():
+    p = np.array([[0.5, 0.3, 0.2]])
+    assert decide(p, np.full(3, 1 / 3), False).argmax(1).tolist() == [0]
+    assert decide(p, np.array([1 / 3, 0.15, 1 / 3]), False).argmax(1).tolist() == [1]
+    assert decide(p, np.full(3, 1 / 3), False).sum() == 1
+
+
+def test_tuning_reaches_the_af_recall_target():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 400)
+    prob = rng.dirichlet(np.ones(4), 400)
+    prob[np.arange(400), y] += 0.3  # informative but imperfect
+    prob[y == 1, 1] -= 0.25  # AF under-called by arg-max
+    prob = np.clip(prob, 1e-3, None)
+    prob /= prob.sum(1, keepdims=True)
+    codes = ["N", "A", "O", "~"]
+    plain_recall = ((prob.argmax(1) == 1) & (y == 1)).sum() / (y == 1).sum()
+    th = tune_single_label(y, prob, codes, min_recall=0.9)
+    pred = decide(prob, th, False).argmax(1)
+    recall = ((pred == 1) & (y == 1)).sum() / (y == 1).sum()
+    assert plain_recall < 0.9 <= recall and th[1] < 0.25 and np.allclose(th[[0, 2, 3]], 0.25)

@@ -1,0 +1,78 @@
+"""LAMSCN: shapes, size, building blocks and exportability."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from training.model import (ChannelAttention, DenseStage, DSConv, LAMSCN, MultiScaleBlock, StageConfig, WithProbabilities,
+                            count_macs, count_parameters, lamscn_1lead, lamscn_12lead, tiny_lamscn)
+from training.registry import build_model
+
+
+def test_12lead_shapes_and_budget():
+    m = lamscn_12lead().eval()
+    assert m(torch.randn(3, 12, 1000)).shape == (3, 17)
+    assert count_parameters(m) <= 100_000
+    assert 5e6 < count_macs(m, 12, 1000) < 50e6
+
+
+def test_1lead_shapes():
+    m = lamscn_1lead().eval()
+    assert m(torch.randn(2, 1, 1000)).shape == (2, 4)
+
+
+def test_global_pooling_takes_any_length():
+    m = lamscn_12lead().eval()
+    assert m(torch.randn(1, 12, 500)).shape == (1, 17)
+
+
+def test_blocks_do_what_they_say():
+    x = torch.randn(2, 8, 100, 1)
+    assert DSConv(8, 12, 7)(x).shape == (2, 12, 100, 1)
+    ds = DSConv(8, 12, 7)
+    assert ds[0][0].groups == 8 and ds[1][0].kernel_size == (1, 1)  # depthwise then pointwise
+    msb = MultiScaleBlock(8, 12, (3, 7, 15), 1, 4)
+    assert [b[0][0].kernel_size[0] for b in msb.branches] == [3, 7, 15]
+    assert msb(x).shape == (2, 12, 100, 1)
+    stage = DenseStage(8, StageConfig(2, 6, (3, 5), 1, 10), 4)
+    assert stage.blocks[1].branches[0][0][0].in_channels == 8 + 6  # dense: sees input + earlier block
+    assert stage(x).shape == (2, 10, 50, 1)
+
+
+def test_channel_attention_gates_channels():
+    ca = ChannelAttention(8, 4)
+    x = torch.ones(1, 8, 10, 1)
+    y = ca(x)
+    assert ((y > 0) & (y < 1)).all()  # sigmoid gate in (0, 1) on a unit input
+
+
+def test_macs_counts_convs_and_linear():
+    m = torch.nn.Sequential(torch.nn.Conv1d(2, 4, 3, padding=1), torch.nn.Flatten(), torch.nn.Linear(40, 5))
+    assert count_macs(m, 2, 10) == 4 * 10 * 2 * 3 + 5 * 40
+
+
+def test_probability_wrapper():
+    m = tiny_lamscn(12, 17).eval()
+    x = torch.randn(2, 12, 1000)
+    p = WithProbabilities(m, True)(x)
+    assert torch.allclose(p, torch.sigmoid(m(x)))
+    s = WithProbabilities(tiny_lamscn(1, 4, False).eval(), False)(torch.randn(2, 1, 1000))
+    assert torch.allclose(s.sum(1), torch.ones(2))
+
+
+@pytest.mark.parametrize("builder,leads", [(lamscn_12lead, 12), (lamscn_1lead, 1)])
+def test_torch_export_without_graph_breaks(builder, leads):
+    m = WithProbabilities(builder().eval(), True)
+    ep = torch.export.export(m, (torch.randn(1, leads, 1000),), strict=True)
+    x = torch.randn(1, leads, 1000)
+    torch.testing.assert_close(ep.module()(x), m(x))
+
+
+def test_registry():
+    assert isinstance(build_model("lamscn_12lead"), LAMSCN)
+    with pytest.raises(ValueError, match="unknown model 'resnet9000'"):
+        build_model("resnet9000")
+
+
+def test_1lead_budget():
+    assert count_parameters(lamscn_1lead()) <= 50_000
