@@ -116,12 +116,12 @@ def model_version(bundle) -> str:
 def base_manifest(bundle, name: str) -> dict:
     """Everything in ``manifest.json`` except the artifacts."""
     from export.manifest import SCHEMA_VERSION
+    from training.decision import rule_name
     from training.model import count_parameters
     from training.preprocessing import contract_numbers
 
     task = bundle.task
     pre = contract_numbers()
-    rule = "multi_label_threshold" if task.multi_label else "argmax"
     return {
         "schema_version": SCHEMA_VERSION,
         "model": {"name": name, "version": model_version(bundle), "architecture": bundle.meta["model"]["name"],
@@ -134,9 +134,9 @@ def base_manifest(bundle, name: str) -> dict:
         "input": {"name": "ecg", "dtype": "float32", "shape": [1, len(bundle.meta["leads"]), pre["window_samples"]]},
         "output": {"name": "probabilities", "dtype": "float32", "shape": [1, task.num_classes]},
         "preprocessing": pre,
-        "decision": {"rule": rule, "description":
-                     "class c is present when probabilities[c] >= labels[c].threshold" if task.multi_label else
-                     "the class with the highest probability; thresholds are informational"},
+        "decision": {"rule": rule_name(task.multi_label), "records": "mean_of_windows",
+                     "description": "class c is a finding when probabilities[c] >= labels[c].threshold"
+                     if task.multi_label else "the finding is argmax over c of probabilities[c] / labels[c].threshold"},
         "metrics": bundle.meta.get("metrics", {}),
         "provenance": bundle.meta.get("provenance", {}),
         "tools": versions(),
