@@ -42,7 +42,6 @@ DEFAULT_MODEL = "lamscn_12lead_ptbxl17"
 TARGETS = ("android", "ios")
 VERIFY_WINDOWS = 32  # synthetic windows every artifact is checked on (export.parity.synthetic_windows, seed 0)
 SYNTHETIC_CALIBRATION_WINDOWS = 128
-CALIBRATION_WINDOWS = 512  # most windows taken from --calibration-data (evenly spaced)
 TOOLS = ("torch", "executorch", "torchao", "coremltools", "numpy")
 
 
@@ -117,12 +116,12 @@ def model_version(bundle) -> str:
 def base_manifest(bundle, name: str) -> dict:
     """Everything in ``manifest.json`` except the artifacts."""
     from export.manifest import SCHEMA_VERSION
+    from training.decision import rule_name
     from training.model import count_parameters
     from training.preprocessing import contract_numbers
 
     task = bundle.task
     pre = contract_numbers()
-    rule = "multi_label_threshold" if task.multi_label else "argmax"
     return {
         "schema_version": SCHEMA_VERSION,
         "model": {"name": name, "version": model_version(bundle), "architecture": bundle.meta["model"]["name"],
@@ -135,45 +134,24 @@ def base_manifest(bundle, name: str) -> dict:
         "input": {"name": "ecg", "dtype": "float32", "shape": [1, len(bundle.meta["leads"]), pre["window_samples"]]},
         "output": {"name": "probabilities", "dtype": "float32", "shape": [1, task.num_classes]},
         "preprocessing": pre,
-        "decision": {"rule": rule, "description":
-                     "class c is present when probabilities[c] >= labels[c].threshold" if task.multi_label else
-                     "the class with the highest probability; thresholds are informational"},
+        "decision": {"rule": rule_name(task.multi_label), "records": "mean_of_windows",
+                     "description": "class c is a finding when probabilities[c] >= labels[c].threshold"
+                     if task.multi_label else "the finding is argmax over c of probabilities[c] / labels[c].threshold"},
         "metrics": bundle.meta.get("metrics", {}),
         "provenance": bundle.meta.get("provenance", {}),
         "tools": versions(),
     }
 
 
-def calibration_windows(bundle, data_dir: Path) -> np.ndarray:
-    """Preprocessed windows for recalibration from a dataset folder: training records only (PTB-XL
-    folds 9 and 10 are validation and test), at most CALIBRATION_WINDOWS, evenly spaced."""
-    try:
-        from training.datasets import DatasetError, examples_for, load_windows
-    except ImportError:
-        raise BuildError("--calibration-data needs training/datasets.py, which this checkout lacks") from None
-    try:
-        examples = [ex for ex in examples_for(bundle.task, data_dir) if ex.fold not in (9, 10)]
-    except DatasetError as e:
-        raise BuildError(f"--calibration-data: {e}") from None
-    if examples:
-        pick = np.unique(np.linspace(0, len(examples) - 1, min(CALIBRATION_WINDOWS, len(examples))).round().astype(int))
-        x = load_windows([examples[i] for i in pick], bundle.task, hop_seconds=10.0, progress=False).x
-    else:
-        x = np.zeros((0,))
-    if len(x) == 0:
-        raise BuildError(f"--calibration-data {data_dir}: no usable training windows")
-    return x[np.unique(np.linspace(0, len(x) - 1, min(CALIBRATION_WINDOWS, len(x))).round().astype(int))]
-
-
 def int8_program(bundle, calibration_data: Path | None):
     """The converted PT2E program and where its calibration came from: data, bundle or synthetic."""
     import torch
 
-    from export.calibration import calibrate, read_calibration
+    from export.calibration import calibrate, read_calibration, training_windows
     from export.parity import synthetic_windows
 
     if calibration_data is not None:
-        windows = calibration_windows(bundle, calibration_data)
+        windows = training_windows(bundle.task, calibration_data)
         print(f"  calibrating on {len(windows)} windows from {calibration_data}")
         return calibrate(bundle.model, torch.from_numpy(windows)), "data"
     if bundle.calibration_path is not None:
@@ -208,7 +186,8 @@ def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, referen
             except LoweringError as e:
                 if precision == "int8" and source == "bundle":
                     raise LoweringError(f"{e} (the bundle's calibration.pt2 holds the graph of the model code at "
-                                        "calibration time: recalibrate with --calibration-data)") from None
+                                        "calibration time: recalibrate with --calibration-data DIR, or rewrite it "
+                                        "with python -m export.calibration)") from None
                 raise
             files[precision] = path
     parity = {}
@@ -218,8 +197,8 @@ def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, referen
                                                                     bundle.thresholds, bundle.task.multi_label)}
     entries = [artifact_entry(files["fp32"], "executorch-xnnpack", "fp32"),
                artifact_entry(files["int8"], "executorch-xnnpack", "int8", calibration=source)]
-    warnings = ["int8 calibrated on synthetic ECG, not on real training windows"] if source == "synthetic" else []
-    return entries, parity, warnings
+    notes = ["int8 calibrated on synthetic ECG, not on real training windows"] if source == "synthetic" else []
+    return entries, parity, notes
 
 
 def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray) -> tuple[list[dict], dict, list[str]]:
@@ -299,13 +278,13 @@ def build(args: argparse.Namespace) -> list[Row]:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target}.partial-", dir=out))
         try:
             if target == "android":
-                entries, parity, warnings = build_android(bundle, name, tmp, verify_x, reference, args.calibration_data)
+                entries, parity, notes = build_android(bundle, name, tmp, verify_x, reference, args.calibration_data)
             else:
-                entries, parity, warnings = build_ios(bundle, name, tmp, verify_x, reference)
+                entries, parity, notes = build_ios(bundle, name, tmp, verify_x, reference)
             manifest = base_manifest(bundle, name)
             manifest["artifacts"] = entries
-            if warnings:
-                manifest["warnings"] = warnings
+            if notes:
+                manifest["warnings"] = notes
             finish_target(tmp, manifest, parity)
             os.chmod(tmp, 0o755)  # mkdtemp made it private
             place(tmp, out / target)

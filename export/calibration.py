@@ -8,14 +8,17 @@ calibrated with, so a bundle whose weights changed afterwards is refused, not si
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from torch.export import ExportedProgram
@@ -25,6 +28,7 @@ from training.model import WithProbabilities
 
 SCHEME = "pt2e_static_int8_xnnpack_symmetric_per_channel"
 INFO = "calibration.json"
+MAX_WINDOWS = 512  # windows taken from a dataset folder (evenly spaced over its training records)
 
 
 class CalibrationError(ValueError):
@@ -142,3 +146,44 @@ def read_calibration(path: Path, model: nn.Module) -> Calibration:
     if info.get("weights_sha256") != weights_fingerprint(model):
         raise CalibrationError(f"calibration {path}: made for other weights (stale); recalibrate the bundle")
     return Calibration(program=program, info=info)
+
+
+def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS) -> np.ndarray:
+    """Preprocessed windows of a dataset folder's training records (PTB-XL folds 9 and 10 are
+    validation and test), at most ``limit``, evenly spaced, one window per 10 s."""
+    from training.datasets import DatasetError, examples_for, load_windows
+
+    try:
+        examples = [ex for ex in examples_for(task, data_dir) if ex.fold not in (9, 10)]
+    except DatasetError as e:
+        raise CalibrationError(f"calibration data: {e}") from None
+    pick = np.unique(np.linspace(0, len(examples) - 1, min(limit, len(examples))).round().astype(int))
+    x = load_windows([examples[i] for i in pick], task, hop_seconds=10.0, progress=False).x if examples else []
+    if len(x) == 0:
+        raise CalibrationError(f"calibration data {data_dir}: no usable training windows for task {task.name}")
+    return x[np.unique(np.linspace(0, len(x) - 1, min(limit, len(x))).round().astype(int))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m export.calibration --checkpoint DIR --data DIR``: (re)write a bundle's calibration,
+    e.g. after a change of the model code that keeps its weights."""
+    from training.checkpoint import CheckpointError, load_bundle
+
+    p = argparse.ArgumentParser(prog="python -m export.calibration", description=main.__doc__.split(":")[0])
+    p.add_argument("--checkpoint", type=Path, required=True, help="bundle folder to (re)calibrate")
+    p.add_argument("--data", type=Path, required=True, help="dataset folder (its training records are used)")
+    args = p.parse_args(argv)
+    try:
+        bundle = load_bundle(args.checkpoint)
+        windows = training_windows(bundle.task, args.data)
+        path = write_calibration(bundle.model, torch.from_numpy(windows), bundle.path,
+                                 source=f"training records of {args.data}")
+    except (CheckpointError, CalibrationError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"int8 calibration from {len(windows)} training windows of {args.data} -> {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

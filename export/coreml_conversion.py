@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from training.decision import rule_name
 from training.model import WithProbabilities
 
 INPUT_NAME = "ecg"
@@ -77,7 +78,7 @@ def coreml_metadata(labels: list[dict], leads: list[str], multi_label: bool, mod
         "lamscn.labels": json.dumps([lab["code"] for lab in labels]),
         "lamscn.thresholds": json.dumps([lab["threshold"] for lab in labels]),
         "lamscn.leads": json.dumps(leads),
-        "lamscn.decision": "multi_label_threshold" if multi_label else "argmax",
+        "lamscn.decision": rule_name(multi_label),
     }
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from training.decision import decide
 from training.model import WithProbabilities
 from training.preprocessing import WINDOW, preprocess_window
 from training.synthetic import synthetic_ecg
@@ -37,13 +38,6 @@ def eager_probabilities(model: nn.Module, multi_label: bool, x: np.ndarray) -> n
         return np.concatenate([wrapped(torch.from_numpy(np.ascontiguousarray(w[None]))).numpy() for w in x])
 
 
-def decisions(p: np.ndarray, thresholds: list[float], multi_label: bool) -> np.ndarray:
-    """Boolean ``[N, classes]``: ``p >= threshold`` per class (multi-label) or one-hot argmax."""
-    if multi_label:
-        return p >= np.asarray(thresholds, dtype=np.float64)[None, :]
-    return np.eye(p.shape[1], dtype=bool)[p.argmax(axis=1)]
-
-
 def macro_f1(pred: np.ndarray, target: np.ndarray) -> float:
     """Mean over classes of F1 (0 for a class with no positives and no predictions)."""
     target = target.astype(bool)
@@ -55,7 +49,7 @@ def macro_f1(pred: np.ndarray, target: np.ndarray) -> float:
 def compare(reference: np.ndarray, got: np.ndarray, thresholds: list[float], multi_label: bool,
             target: np.ndarray | None = None) -> dict:
     """max |Δp|, decision agreement and (with one-hot/multi-hot ``target``) macro-F1 of both."""
-    ref_d, got_d = decisions(reference, thresholds, multi_label), decisions(got, thresholds, multi_label)
+    ref_d, got_d = decide(reference, thresholds, multi_label), decide(got, thresholds, multi_label)
     out = {"windows": int(len(reference)), "max_abs_diff": float(np.abs(reference - got).max()),
            "decision_agreement": float((ref_d == got_d).mean())}
     if target is not None:

@@ -128,3 +128,15 @@ def built_real_calibration(tiny_bundle, tmp_path_factory) -> Path:
                      "--calibration-data", str(ptbxl))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out / "android"
+
+
+@pytest.fixture(scope="session")
+def shipped_android(tmp_path_factory) -> tuple[Path, Path]:
+    """The shipped default bundle built for android with its own calibration: (bundle, android folder)."""
+    bundle = REPO / "checkpoints" / "lamscn_12lead_ptbxl17"
+    if not (bundle / "bundle.json").is_file():
+        pytest.skip(f"shipped bundle {bundle} not trained yet")
+    out = tmp_path_factory.mktemp("dist_shipped")
+    proc = run_build("--target", "android", "--checkpoint", str(bundle), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return bundle, out / "android"
