@@ -12,9 +12,10 @@ def test_multi_label_uses_each_threshold():
     assert above_threshold([0.4, 0.6, 0.69], [0.3, 0.7, 0.69], True) == [True, False, True]
 
 
-def test_single_label_is_the_argmax_whatever_the_thresholds():
-    assert above_threshold([0.5, 0.3, 0.2], [0.6, 0.1, 0.1], False) == [True, False, False]
-    assert above_threshold([0.2, 0.4, 0.4], [0.5, 0.5, 0.5], False) == [False, True, False]
+def test_single_label_is_the_scaled_argmax():
+    assert above_threshold([0.5, 0.3, 0.2], [0.6, 0.1, 0.1], False) == [False, True, False]  # 0.83 < 3.0
+    assert above_threshold([0.5, 0.3, 0.2], [1 / 3] * 3, False) == [True, False, False]  # equal: plain argmax
+    assert above_threshold([0.2, 0.4, 0.4], [0.5, 0.5, 0.5], False) == [False, True, False]  # first on ties
 
 
 def test_threshold_count_must_match():

@@ -93,7 +93,8 @@ def test_decision_file_follows_the_rule():
                 if case["multi_label"]:
                     above = [pi >= ti for pi, ti in zip(p, case["thresholds"])]
                 else:
-                    top = p.index(max(p))
+                    scaled = [pi / ti for pi, ti in zip(p, case["thresholds"])]
+                    top = scaled.index(max(scaled))
                     above = [i == top for i in range(len(p))]
                 assert step["above"] == above
                 counts = [c + 1 if a else 0 for c, a in zip(counts, above)]

@@ -1,8 +1,8 @@
 """From probabilities to the findings an app shows: per-class thresholds, then a debounce.
 
-- **Above threshold**: multi-label models, every class with ``p >= threshold``; single-label
-  (softmax) models, the most probable class (the first on ties) whatever its probability: the
-  manifest's ``argmax`` rule, the one the single-label metrics are measured with.
+- **Above threshold**: :func:`training.decision.decide`, the manifest's rule: multi-label models,
+  every class with ``p >= threshold``; single-label (softmax) models, the class with the largest
+  ``p / threshold`` (the first on ties), the rule the single-label metrics are measured with.
 - **Debounce**: a class is shown once it was above threshold in ``DEBOUNCE_WINDOWS`` consecutive
   classified windows, and hidden at the first classified window where it is not. A rejected
   window (gap, poor signal) resets every count: a finding never survives a break in the signal.
@@ -13,19 +13,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from training.decision import decide
+
 DEBOUNCE_WINDOWS = 2
 
 
 def above_threshold(probabilities: Sequence[float], thresholds: Sequence[float], multi_label: bool) -> list[bool]:
-    """Which classes pass in one window (single-label: the argmax; thresholds are checked for shape only)."""
+    """Which classes pass in one window (:func:`training.decision.decide` on one row)."""
     p = np.asarray(probabilities, dtype=np.float64)
     t = np.asarray(thresholds, dtype=np.float64)
     if p.shape != t.shape:
         raise ValueError(f"{p.size} probabilities but {t.size} thresholds")
-    if multi_label:
-        return [bool(v) for v in p >= t]
-    top = int(np.argmax(p))
-    return [i == top for i in range(p.size)]
+    return [bool(v) for v in decide(p, t, multi_label)[0]]
 
 
 class Debouncer:
@@ -52,4 +51,4 @@ class Debouncer:
 def decision_numbers() -> dict:
     """The rule's numbers, for the manifest."""
     return {"debounce_windows": DEBOUNCE_WINDOWS, "rejected_window_resets": True,
-            "single_label": "argmax (first on ties)", "multi_label": "p >= threshold per class"}
+            "single_label": "argmax of p / threshold (first on ties)", "multi_label": "p >= threshold per class"}
