@@ -34,7 +34,9 @@ BANDPASS_ORDER = 4
 ANTIALIAS_CUTOFF_HZ = 45.0
 ANTIALIAS_TAPS_PER_HZ = 0.2  # taps = 2 * round(0.1 * rate) + 1: a ~16 Hz Hamming transition at every rate
 STD_FLOOR = 1e-3  # mV
-SUPPORTED_RATES = (100, 130, 250, 300, 360, 500)
+# Device rates whose anti-alias taps the manifest carries: PTB-XL (100, 500), Polar H10 (130),
+# CinC/AliveCor (300), MIT-BIH (360), Movesense (125, 128, 200, 250, 256, 500, 512).
+SUPPORTED_RATES = (100, 125, 128, 130, 200, 250, 256, 300, 360, 500, 512)
 
 
 class PreprocessingError(ValueError):
