@@ -180,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     ddp_model = nn.parallel.DistributedDataParallel(model) if distributed else model
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = max(1, -(-len(tr.x) // (args.batch_size * world)))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
-                                                pct_start=0.2)
+    total_steps = max(4, args.epochs * steps_per_epoch)  # one-cycle needs at least a step up and a step down
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total_steps,
+                                                pct_start=max(0.2, 2 / total_steps))
     criterion = loss_fn(task, class_weights(task, ytr if task.multi_label else ytr.astype(np.int64)))
     gen = torch.Generator().manual_seed(args.seed + rank)
     crop = min(WINDOW, max(1, int(round(args.crop_seconds * 100))))
