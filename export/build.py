@@ -228,7 +228,11 @@ def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: 
 
 
 def finish_target(folder: Path, manifest: dict, parity: dict) -> None:
-    """Check parity against the targets, then write parity.json and (last) manifest.json."""
+    """Check parity, then write parity.json and (last) manifest.json.
+
+    An fp32 or fp16 artifact off its target is a conversion bug: the build stops. A quantized
+    artifact off its target is written with a loud warning in the output and the manifest (its
+    error is a property of the weights and the calibration, and the table shows it)."""
     import json
 
     from export import manifest as mf
@@ -236,10 +240,16 @@ def finish_target(folder: Path, manifest: dict, parity: dict) -> None:
 
     problems = []
     for file, result in parity.items():
-        result["max_abs_diff_target"] = MAX_ABS_DIFF[result["precision"]]
-        bad = failures(result, result["precision"])
+        precision = result["precision"]
+        result["max_abs_diff_target"] = MAX_ABS_DIFF[precision]
+        bad = failures(result, precision)
         result["passed"] = not bad
-        problems += [f"{file}: {b}" for b in bad]
+        if bad and precision.startswith("int8"):
+            note = f"{file} misses its parity target on the verification windows: {'; '.join(bad)}"
+            print(f"  WARNING: {note}", flush=True)
+            manifest.setdefault("warnings", []).append(note)
+        else:
+            problems += [f"{file}: {b}" for b in bad]
     doc = {"reference": "eager PyTorch fp32, WithProbabilities(model)",
            "inputs": f"{VERIFY_WINDOWS} synthetic preprocessed windows (export.parity.synthetic_windows, seed 0)",
            "artifacts": parity}

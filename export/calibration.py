@@ -9,6 +9,7 @@ calibrated with, so a bundle whose weights changed afterwards is refused, not si
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from torch.export import ExportedProgram
 from training.checkpoint import CALIBRATION
 from training.model import WithProbabilities
 
-SCHEME = "pt2e_static_int8_xnnpack_symmetric_per_channel"
+SCHEME = "pt2e_static_int8_xnnpack_symmetric_per_channel_minmax"
 INFO = "calibration.json"
 MAX_WINDOWS = 512  # windows taken from a dataset folder (evenly spaced over its training records)
 
@@ -54,11 +55,21 @@ def weights_fingerprint(model: nn.Module) -> str:
 
 
 def xnnpack_quantizer():
-    """The one quantization configuration of the project: XNNPACK, symmetric, per-channel, static."""
+    """The one quantization configuration of the project: XNNPACK, static int8, weights symmetric
+    per channel, activations per tensor with min/max ranges.
+
+    Min/max instead of the default histogram observer: the histogram's range search clips rare
+    large activations, and on LAMSCN-12 (400 PTB-XL fold-9 windows) that cost more: max |dp|
+    0.155 vs 0.118 and macro-F1 -0.0105 vs +0.0013 against fp32."""
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
         XNNPACKQuantizer, get_symmetric_quantization_config)
+    from torchao.quantization.pt2e import MinMaxObserver
+    from torchao.quantization.pt2e.quantizer import QuantizationSpec
 
-    return XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
+    base = get_symmetric_quantization_config(is_per_channel=True)
+    act = QuantizationSpec(dtype=torch.int8, quant_min=-128, quant_max=127, qscheme=torch.per_tensor_affine,
+                           is_dynamic=False, observer_or_fake_quant_ctr=MinMaxObserver.with_args(eps=2**-12))
+    return XNNPACKQuantizer().set_global(dataclasses.replace(base, input_activation=act, output_activation=act))
 
 
 def _multi_label(model: nn.Module) -> bool:
