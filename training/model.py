@@ -134,7 +134,7 @@ class LAMSCN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stages(self.stem(x.unsqueeze(-1)))
-        return self.head(self.dropout(x.mean(dim=(2, 3))))
+        return self.head(self.dropout(x.mean(dim=(2, 3), keepdim=True).flatten(1)))  # keepdim: XNNPACK takes it
 
 
 class WithProbabilities(nn.Module):

@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-records", type=int, default=None, help="use at most this many records per split (quick runs)")
     p.add_argument("--cache", type=lambda s: Path(s) if s else None, default=Path.home() / ".cache" / "lamscn",
                    help="folder for cached preprocessed windows, outside the repository ('' disables caching)")
-    p.add_argument("--calibration-windows", type=int, default=256,
+    p.add_argument("--calibration-windows", type=int, default=512,
                    help="real training windows used for int8 calibration (0 skips calibration)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: all cores / processes)")
@@ -278,8 +278,8 @@ def calibrate(args, model: nn.Module, tr: datasets.WindowSet, out: Path) -> None
         return
     from export.calibration import write_calibration
 
-    idx = np.random.default_rng(args.seed).permutation(len(tr.x))[:args.calibration_windows]
-    path = write_calibration(model, torch.from_numpy(tr.x[np.sort(idx)]), out)
+    idx = np.unique(np.linspace(0, len(tr.x) - 1, min(args.calibration_windows, len(tr.x))).round().astype(int))
+    path = write_calibration(model, torch.from_numpy(tr.x[idx]), out)  # evenly spaced, as export.calibration
     print(f"int8 calibration from {len(idx)} training windows -> {path}")
 
 
