@@ -127,7 +127,7 @@ class MobileNet1d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.features(x.unsqueeze(-1))
-        return self.head(self.dropout(x.mean(dim=(2, 3))))
+        return self.head(self.dropout(x.mean(dim=(2, 3), keepdim=True).flatten(1)))
 
 
 # --- Inception1d (PTB-XL benchmark) ------------------------------------------------------------
