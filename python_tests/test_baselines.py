@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from training.baselines import inception1d, mobilenet1d, xresnet1d101
+from training.baselines import halve_ceil, inception1d, mobilenet1d, xresnet1d101
 from training.checkpoint import load_bundle, save_bundle
 from training.labels import get_task
 from training.model import count_parameters
@@ -74,3 +74,9 @@ def test_bundle_round_trip(name, tmp_path):
     x = torch.randn(1, 12, 1000)
     with torch.no_grad():
         torch.testing.assert_close(loaded.model(x), model(x))
+
+
+@pytest.mark.parametrize("length", [7, 8])
+def test_halve_ceil_equals_ceil_mode_pooling(length):
+    x = torch.randn(2, 3, length, 1)
+    torch.testing.assert_close(halve_ceil(x), torch.nn.functional.avg_pool2d(x, (2, 1), ceil_mode=True))

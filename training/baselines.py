@@ -177,6 +177,14 @@ class Inception1d(nn.Module):
 
 # --- XResNet1d (PTB-XL benchmark) --------------------------------------------------------------
 
+def halve_ceil(x: torch.Tensor) -> torch.Tensor:
+    """``avg_pool(2, ceil_mode=True)`` in time without ``ceil_mode`` (XNNPACK refuses it): an odd
+    last sample, averaged alone by ceil mode, is repeated once, which gives the same values."""
+    if x.shape[2] % 2:
+        x = torch.cat([x, x[:, :, -1:]], dim=2)
+    return F.avg_pool2d(x, (2, 1))
+
+
 class XResBlock(nn.Module):
     """Bottleneck block: 1x1 → ``k`` (stride) → 1x1 (BN zero-initialised, no activation); the
     shortcut is avg-pool(2, ceil) when strided and a 1x1 conv + BN when the width changes."""
@@ -190,7 +198,7 @@ class XResBlock(nn.Module):
         self.shortcut = ConvBNAct(cin, cout, 1, act=False) if cin != cout else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        s = F.avg_pool2d(x, (2, 1), ceil_mode=True) if self.stride != 1 else x
+        s = halve_ceil(x) if self.stride != 1 else x
         return F.relu(self.convs(x) + self.shortcut(s))
 
 
