@@ -7,12 +7,13 @@
   [3, 4, 23, 3], expansion 4, 64 channels in every stage as in the benchmark code, kernel 5).
 
 Same layout as LAMSCN (``training/model.py``): an ``(N, C, L, 1)`` view, ``Conv2d`` with ``(k, 1)``
-kernels, 4-D pooling and means, conv → BN → activation, so the graphs lower to XNNPACK. Two
-rewrites keep the function and parameter count of the papers' layers: the inception block's
-BatchNorm over the concatenated branches is one BatchNorm per branch (BN is per channel), and
-adaptive pooling is a global 4-D max / mean. The benchmark head (concat pooling →
-BN → dropout → linear → ReLU → BN → dropout → linear) is kept as published; its BatchNorms follow
-pooling, not a convolution (see TOOLCHAIN.md for what that does to int8 lowering).
+kernels, 4-D pooling, means with ``keepdim=True`` then flatten, conv → BN → activation, so the
+graphs lower entirely to XNNPACK, fp32 and int8. Rewrites that keep the papers' function and
+parameter count: the inception block's BatchNorm over the concatenated branches is one BatchNorm
+per branch (BN is per channel); adaptive pooling is a global 4-D max / mean; xresnet's
+``avg_pool(2, ceil_mode=True)`` shortcut repeats an odd last sample instead (:func:`halve_ceil`).
+The benchmark head (concat pooling → BN → dropout → linear → ReLU → BN → dropout → linear) is kept
+as published: its BatchNorms follow pooling, not a conv, and int8 lowering still delegates fully.
 """
 from __future__ import annotations
 
