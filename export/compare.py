@@ -196,7 +196,8 @@ def markdown(rows: list[dict], reference: str | None, runs: int, warmup: int, ma
         lines.append("| " + " | ".join([
             r["bundle"], r["model"], f"{r['parameters']:,}", f"{r['macs'] / 1e6:.1f}", _fmt(r["macro_f1"], ".3f"),
             _fmt(r["macro_auroc"], ".3f"), *kb, *lat,
-            _fmt(mem["peak_rss_kib"] / 1024 if mem else None, ".1f", "failed"), notes]) + " |")
+            f"{mem['peak_rss_kib'] / 1024:.0f} ({mem['rss_after_imports_kib'] / 1024:.0f} before loading)"
+            if mem else "failed", notes]) + " |")
     return "\n".join(lines) + "\n"
 
 
