@@ -5,12 +5,16 @@ from typing import Callable
 
 from torch import nn
 
+from training import baselines
 from training import model as lamscn
 
 REGISTRY: dict[str, Callable[..., nn.Module]] = {
     "lamscn_12lead": lamscn.lamscn_12lead,
     "lamscn_1lead": lamscn.lamscn_1lead,
     "tiny_lamscn": lamscn.tiny_lamscn,
+    "mobilenet1d": baselines.mobilenet1d,
+    "inception1d": baselines.inception1d,
+    "xresnet1d101": baselines.xresnet1d101,
 }
 
 

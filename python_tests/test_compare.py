@@ -1,0 +1,91 @@
+"""export.compare end to end on two tiny trained bundles (a tiny LAMSCN and a narrow mobilenet1d).
+
+Exercised: parameters / MACs / recorded metrics, fp32 + int8 .pte, .mlpackage and ONNX builds of the
+LAMSCN bundle, every latency worker (eager, ExecuTorch fp32 / int8, ONNX Runtime), peak RSS, ratios,
+Markdown / JSON / PNG outputs, and a failed int8 build of the baseline kept as a row with its reason
+(the baseline's int8 lowering is skipped that way, which keeps the test near a minute).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from export import build as export_build
+from export import compare
+from python_tests.export_fixtures import synthetic_dataset, train_tiny_bundle
+from training.checkpoint import save_bundle
+from training.labels import get_task
+from training.registry import build_model
+
+torch.set_num_threads(1)
+
+
+def tiny_mobilenet_bundle(path, steps: int = 50):
+    """mobilenet1d at width 0.25 on synthetic 17-class labels, saved with recorded metrics."""
+    task = get_task("ptbxl17")
+    kwargs = {"num_classes": task.num_classes, "width": 0.25}
+    torch.manual_seed(0)
+    model = build_model("mobilenet1d", **kwargs)
+    x, y = (torch.from_numpy(a) for a in synthetic_dataset(12, task.num_classes, 48, seed=2))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for i in range(steps):
+        idx = torch.arange(i * 8, i * 8 + 8) % len(x)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    return save_bundle(path, model, "mobilenet1d", kwargs, task, [0.5] * task.num_classes,
+                       metrics={"macro_f1": 0.5, "macro_auroc": 0.75, "n": 48})
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    root = tmp_path_factory.mktemp("compare")
+    lamscn = train_tiny_bundle(root / "tiny_lamscn", "ptbxl17", steps=50)
+    baseline = tiny_mobilenet_bundle(root / "tiny_mobilenet")
+    real_int8 = export_build.int8_program
+
+    def int8_or_fail(bundle, data):
+        if bundle.meta["model"]["name"] == "mobilenet1d":
+            raise RuntimeError("simulated int8 lowering failure")
+        return real_int8(bundle, data)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(export_build, "int8_program", int8_or_fail)
+        assert compare.main(["--checkpoints", f"{lamscn},{baseline}", "--out", str(root / "out"),
+                             "--runs", "3", "--warmup", "1"]) == 0
+    return root / "out"
+
+
+def test_rows_latencies_and_ratios(compared):
+    doc = json.loads((compared / "compare.json").read_text())
+    lam, mob = doc["rows"]
+    assert doc["reference"] == "tiny_lamscn"
+    assert (lam["model"], mob["model"]) == ("tiny_lamscn", "mobilenet1d")
+    assert lam["errors"] == {}
+    assert set(lam["latency"]) == {"eager", "et_fp32", "et_int8", "onnx"}
+    assert lam["latency"]["et_int8"]["ratio_to_reference_int8"] == pytest.approx(1.0)
+    assert all(t["median_ms"] > 0 for r in doc["rows"] for t in r["latency"].values())
+    assert lam["memory_int8"]["peak_rss_kib"] > lam["memory_int8"]["rss_after_imports_kib"] > 0
+    assert min(lam["bytes"][k] for k in ("et_fp32", "et_int8", "coreml_fp16", "onnx")) > 0
+    assert lam["macro_auroc"] is None and mob["macro_auroc"] == 0.75  # the tiny LAMSCN has no recorded AUROC
+    assert mob["parameters"] > lam["parameters"] and mob["macs"] > 0
+
+
+def test_failed_export_keeps_its_row(compared):
+    mob = json.loads((compared / "compare.json").read_text())["rows"][1]
+    assert "simulated int8 lowering failure" in mob["errors"]["et_int8"]
+    assert "et_int8" not in mob["latency"] and "memory_int8" not in mob
+    assert {"eager", "et_fp32", "onnx"} <= set(mob["latency"])
+    table = (compared / "compare.md").read_text()
+    line = next(l for l in table.splitlines() if l.startswith("| tiny_mobilenet"))
+    assert "simulated int8 lowering failure" in line and "0.750" in line
+
+
+def test_plot_written(compared):
+    png = (compared / "compare.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
