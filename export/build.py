@@ -137,10 +137,24 @@ def base_manifest(bundle, name: str) -> dict:
         "decision": {"rule": rule_name(task.multi_label), "records": "mean_of_windows",
                      "description": "class c is a finding when probabilities[c] >= labels[c].threshold"
                      if task.multi_label else "the finding is argmax over c of probabilities[c] / labels[c].threshold"},
+        "live": live_numbers(),
         "metrics": bundle.meta.get("metrics", {}),
         "provenance": bundle.meta.get("provenance", {}),
         "tools": versions(),
     }
+
+
+def live_numbers() -> dict:
+    """The streaming loop's device-independent numbers (hop, sequencer, quality gate, heart rate,
+    debounce): what an app needs besides preprocessing, from the modules that define them."""
+    from streaming.decision import decision_numbers
+    from streaming.heart_rate import heart_rate_numbers
+    from streaming.live import HOP_SECONDS
+    from streaming.sequencer import sequencer_numbers
+    from training.quality import quality_numbers
+
+    return {"hop_seconds": HOP_SECONDS, "sequencer": sequencer_numbers(), "quality": quality_numbers(),
+            "heart_rate": heart_rate_numbers(), "debounce": decision_numbers()}
 
 
 def int8_program(bundle, calibration_data: Path | None):

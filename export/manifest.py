@@ -62,7 +62,7 @@ SCHEMA: dict = {
     "title": "LAMSCN exported model manifest",
     "type": "object",
     "required": ["schema_version", "model", "task", "labels", "leads", "sample_rate_hz", "window", "input",
-                 "output", "preprocessing", "decision", "artifacts", "metrics", "provenance", "tools"],
+                 "output", "preprocessing", "decision", "live", "artifacts", "metrics", "provenance", "tools"],
     "additionalProperties": False,
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
@@ -111,6 +111,11 @@ SCHEMA: dict = {
             "additionalProperties": False,
             "properties": {"rule": {"enum": ["threshold", "scaled_argmax"]}, "description": {"type": "string"},
                            "records": {"const": "mean_of_windows"}},
+        },
+        "live": {
+            "type": "object",
+            "required": ["hop_seconds", "sequencer", "quality", "heart_rate", "debounce"],
+            "properties": {"hop_seconds": {"type": "number", "exclusiveMinimum": 0}},
         },
         "artifacts": {"type": "array", "items": _ARTIFACT, "minItems": 1},
         "metrics": {"type": "object"},

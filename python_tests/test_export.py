@@ -24,6 +24,7 @@ from python_tests.export_fixtures import (built, built_real_calibration, real_va
                                           shipped_android, tiny_bundle)
 from training.checkpoint import load_bundle
 from training.preprocessing import MODEL_RATE, SUPPORTED_RATES, contract_numbers
+from training.quality import quality_numbers
 
 NAME = "tiny_ptbxl17"
 
@@ -249,6 +250,8 @@ def test_manifest_matches_bundle_and_files(built, bundle, target):
     assert doc["leads"] == bundle.meta["leads"]
     assert doc["preprocessing"] == json.loads(json.dumps(contract_numbers()))
     assert set(doc["preprocessing"]["antialias"]["taps_by_rate"]) == {str(r) for r in SUPPORTED_RATES if r != MODEL_RATE}
+    assert doc["live"]["quality"] == json.loads(json.dumps(quality_numbers()))
+    assert doc["live"]["debounce"]["debounce_windows"] >= 1 and doc["live"]["hop_seconds"] == 5.0
     assert sorted(a["file"] for a in doc["artifacts"]) == sorted(p.name for p in folder.iterdir()
                                                                 if p.name not in ("manifest.json", "parity.json"))
     assert set(doc["tools"]) >= {"torch", "executorch", "coremltools", "numpy"}
