@@ -159,6 +159,11 @@ def read_calibration(path: Path, model: nn.Module) -> Calibration:
     return Calibration(program=program, info=info)
 
 
+def evenly_spaced(n: int, limit: int) -> np.ndarray:
+    """At most ``limit`` indices spread evenly over ``range(n)`` (the calibration windows' selection)."""
+    return np.unique(np.linspace(0, n - 1, min(limit, n)).round().astype(int))
+
+
 def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS) -> np.ndarray:
     """Preprocessed windows of a dataset folder's training records (PTB-XL folds 9 and 10 are
     validation and test), at most ``limit``, evenly spaced, one window per 10 s."""
@@ -168,11 +173,11 @@ def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS) -> np.ndarr
         examples = [ex for ex in examples_for(task, data_dir) if ex.fold not in (9, 10)]
     except DatasetError as e:
         raise CalibrationError(f"calibration data: {e}") from None
-    pick = np.unique(np.linspace(0, len(examples) - 1, min(limit, len(examples))).round().astype(int))
+    pick = evenly_spaced(len(examples), limit)
     x = load_windows([examples[i] for i in pick], task, hop_seconds=10.0, progress=False).x if examples else []
     if len(x) == 0:
         raise CalibrationError(f"calibration data {data_dir}: no usable training windows for task {task.name}")
-    return x[np.unique(np.linspace(0, len(x) - 1, min(limit, len(x))).round().astype(int))]
+    return x[evenly_spaced(len(x), limit)]
 
 
 def main(argv: list[str] | None = None) -> int:

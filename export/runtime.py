@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from export.manifest import ManifestError, read as read_manifest  # noqa: F401  (the runtime's manifest API)
+from export.manifest import MANIFEST, ManifestError, read as read_manifest
 
 
 def load_pte(path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
@@ -31,3 +31,15 @@ def load_pte(path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
         return np.concatenate(outs).astype(np.float32)
 
     return predict
+
+
+def load_artifact(path: str | Path) -> tuple[dict, Callable[[np.ndarray], np.ndarray]]:
+    """An ExecuTorch ``.pte`` listed in the ``manifest.json`` beside it (schema and checksums checked):
+    ``(manifest, predict)``; :class:`ManifestError` with a one-line reason otherwise."""
+    path = Path(path)
+    if path.suffix != ".pte" or not path.is_file():
+        raise ManifestError(f"{path}: not an ExecuTorch .pte file")
+    manifest = read_manifest(path.parent)
+    if path.name not in {a["file"] for a in manifest["artifacts"]}:
+        raise ManifestError(f"{path}: not an artifact of {path.parent / MANIFEST}")
+    return manifest, load_pte(path)

@@ -5,8 +5,8 @@ maps one preprocessed window ``[1, leads, 1000]`` float32 to probabilities ``[cl
 
 - :class:`TorchBundleClassifier`: a checkpoint bundle (:func:`training.checkpoint.load_bundle`),
   eager PyTorch with the sigmoid/softmax of :class:`training.model.WithProbabilities`.
-- :class:`PteClassifier`: an ExecuTorch ``.pte`` through ``export.runtime.load_pte`` (branch
-  ``export``) with the ``manifest.json`` beside it for labels, thresholds and leads.
+- :class:`PteClassifier`: an ExecuTorch ``.pte`` through ``export.runtime.load_artifact``, with the
+  ``manifest.json`` beside it for labels, thresholds and leads.
 """
 from __future__ import annotations
 
@@ -60,27 +60,20 @@ class TorchBundleClassifier:
 
 class PteClassifier:
     """ExecuTorch program; labels, thresholds, leads and task come from the ``manifest.json`` beside it,
-    read (schema and checksums checked) by ``export.runtime.read_manifest``."""
+    read (schema and checksums checked) by ``export.runtime.load_artifact``."""
 
     def __init__(self, path: str | Path) -> None:
-        path = Path(path)
+        from export.runtime import ManifestError, load_artifact
+
         try:
-            from export.runtime import ManifestError, load_pte, read_manifest
-        except ImportError:
-            raise InputError(f"{path}: running .pte models needs export/runtime.py (branch export), "
-                             f"not present in this checkout") from None
-        try:
-            manifest = read_manifest(path.parent)
+            manifest, self.program = load_artifact(path)
         except ManifestError as e:
-            raise InputError(f"{path}: {e}") from None
-        if path.name not in [a["file"] for a in manifest["artifacts"]]:
-            raise InputError(f"{path}: not an artifact of {path.parent / 'manifest.json'}")
+            raise InputError(str(e)) from None
         self.name = manifest["model"]["name"]
         self.codes = [lab["code"] for lab in manifest["labels"]]
         self.thresholds = [float(lab["threshold"]) for lab in manifest["labels"]]
         self.leads = list(manifest["leads"])
         self.multi_label = bool(manifest["task"]["multi_label"])
-        self.program = load_pte(path)
 
     def probabilities(self, window: np.ndarray) -> np.ndarray:
         return np.asarray(self.program(np.ascontiguousarray(window, dtype=np.float32)), dtype=np.float64)[0]

@@ -44,17 +44,11 @@ def load_model(args: argparse.Namespace) -> tuple[Task, np.ndarray, Callable[[np
     if args.checkpoint is not None:
         bundle = load_bundle(args.checkpoint)
         return bundle.task, np.array(bundle.thresholds), lambda x: predict(bundle.model, x, bundle.task.multi_label)
-    from export.manifest import read, verify_artifacts
-    from export.runtime import load_pte
+    from export.runtime import load_artifact
 
-    if args.model.suffix != ".pte" or not args.model.is_file():
-        raise ValueError(f"{args.model}: not an ExecuTorch .pte file")
-    doc = read(args.model.parent)
-    verify_artifacts(doc, args.model.parent)
-    if args.model.name not in {a["file"] for a in doc["artifacts"]}:
-        raise ValueError(f"{args.model}: not listed in {args.model.parent / 'manifest.json'}")
+    doc, predict_pte = load_artifact(args.model)
     task = get_task(doc["task"]["name"])
-    return task, np.array([lab["threshold"] for lab in doc["labels"]]), load_pte(args.model)
+    return task, np.array([lab["threshold"] for lab in doc["labels"]]), predict_pte
 
 
 def main(argv: list[str] | None = None) -> int:

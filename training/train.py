@@ -276,10 +276,10 @@ def calibrate(args, model: nn.Module, tr: datasets.WindowSet, out: Path) -> None
     """Store the int8 calibration result in the bundle, from real training windows (never the windows)."""
     if args.calibration_windows <= 0:
         return
-    from export.calibration import write_calibration
+    from export.calibration import evenly_spaced, write_calibration
 
-    idx = np.unique(np.linspace(0, len(tr.x) - 1, min(args.calibration_windows, len(tr.x))).round().astype(int))
-    path = write_calibration(model, torch.from_numpy(tr.x[idx]), out)  # evenly spaced, as export.calibration
+    idx = evenly_spaced(len(tr.x), args.calibration_windows)
+    path = write_calibration(model, torch.from_numpy(tr.x[idx]), out)
     print(f"int8 calibration from {len(idx)} training windows -> {path}")
 
 
