@@ -123,6 +123,7 @@ _OPS: dict[str, Callable] = {
     "expand_dims": lambda op, a: np.expand_dims(a("x"), tuple(int(i) for i in a("axes"))),
     "squeeze": lambda op, a: np.squeeze(a("x"), tuple(int(i) for i in a("axes"))),
     "reshape": lambda op, a: a("x").reshape([int(s) for s in a("shape")]),
+    "transpose": lambda op, a: np.transpose(a("x"), [int(i) for i in a("perm")]),
     "concat": lambda op, a: np.concatenate(a("values"), axis=int(a("axis"))) if not a("interleave", False)
     else _unsupported(op, "interleave=True"),
     "reduce_mean": lambda op, a: a("x").astype(np.float32).mean(axis=tuple(int(i) for i in a("axes")),

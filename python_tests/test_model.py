@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from training.model import (ChannelAttention, DenseStage, DSConv, LAMSCN, MultiScaleBlock, StageConfig, WithProbabilities,
-                            count_macs, count_parameters, lamscn_1lead, lamscn_12lead, tiny_lamscn)
+from training.model import (ChannelAttention, DenseStage, DSConv, FusedMultiScaleBlock, LAMSCN, MultiScaleBlock, StageConfig,
+                            WithProbabilities, count_macs, deployable, fusable, count_parameters, lamscn_1lead, lamscn_12lead, tiny_lamscn)
 from training.registry import build_model
 
 
@@ -76,3 +76,41 @@ def test_registry():
 
 def test_1lead_budget():
     assert count_parameters(lamscn_1lead()) <= 50_000
+
+
+def _randomize_batchnorm(model: torch.nn.Module) -> None:
+    gen = torch.Generator().manual_seed(0)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            n = m.num_features
+            m.running_mean.copy_(torch.rand(n, generator=gen) - 0.5)
+            m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
+            m.bias.data.copy_(torch.rand(n, generator=gen) - 0.5)
+
+
+@pytest.mark.parametrize("builder,leads,fused", [(lamscn_12lead, 12, 4), (lamscn_1lead, 1, 0)])
+def test_deployable_fuses_blocks_without_changing_outputs(builder, leads, fused):
+    torch.manual_seed(0)
+    m = builder()
+    _randomize_batchnorm(m)
+    m.eval()
+    d = deployable(m)
+    assert sum(isinstance(b, FusedMultiScaleBlock) for b in d.modules()) == fused
+    assert not any(isinstance(b, FusedMultiScaleBlock) for b in m.modules())  # the original is untouched
+    x = torch.randn(2, leads, 1000)
+    with torch.no_grad():
+        torch.testing.assert_close(d(x), m(x), rtol=1e-4, atol=1e-5)
+
+
+def test_fused_block_matches_its_branches_and_refuses_unequal_widths():
+    torch.manual_seed(0)
+    block = MultiScaleBlock(8, 12, (3, 7, 15), 2, 4)
+    _randomize_batchnorm(block)
+    block.eval()
+    fused = FusedMultiScaleBlock(block).eval()
+    assert fused.depthwise[0].kernel_size == (15, 1) and fused.pointwise[0].groups == 3
+    x = torch.randn(2, 8, 64, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(fused(x), block(x), rtol=1e-4, atol=1e-5)
+    assert fusable(block) and not fusable(MultiScaleBlock(8, 10, (3, 7, 15), 1, 4))  # widths 4, 3, 3

@@ -9,6 +9,7 @@ XNNPACK, and every BatchNorm directly follows a convolution (both needed for int
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -98,6 +99,71 @@ class MultiScaleBlock(nn.Module):
         return self.attention(torch.cat([b(x) for b in self.branches], dim=1))
 
 
+class FusedMultiScaleBlock(nn.Module):
+    """A :class:`MultiScaleBlock` with equal branch widths, rewritten as one depthwise and one grouped
+    pointwise convolution, with the same outputs (up to float rounding).
+
+    One depthwise convolution with a channel multiplier of one per branch (branch ``j``'s taps
+    zero-padded, centred, to the largest kernel, its BatchNorm interleaved), a channel shuffle that
+    gathers each branch's channels, and one pointwise convolution whose group ``j`` is branch ``j``'s.
+    Fewer, larger ops: a smaller and faster graph for XNNPACK (each op carries fixed costs)."""
+
+    def __init__(self, block: MultiScaleBlock) -> None:
+        super().__init__()
+        dws = [b[0] for b in block.branches]
+        pws = [b[1] for b in block.branches]
+        cin, m = dws[0][0].in_channels, len(dws)
+        kmax = max(d[0].kernel_size[0] for d in dws)
+        dilation = dws[0][0].dilation[0]
+        self.copies = m
+        # channel multiplier m: output channel c * m + j is input channel c under branch j's kernel
+        self.depthwise = ConvBNAct(cin, m * cin, kmax, dilation=dilation, groups=cin)
+        self.pointwise = ConvBNAct(m * cin, sum(p[0].out_channels for p in pws), 1, groups=m)
+        with torch.no_grad():
+            weight = torch.zeros_like(self.depthwise[0].weight)
+            for j, d in enumerate(dws):
+                k = d[0].kernel_size[0]
+                start = (kmax - k) // 2
+                weight[j::m, :, start:start + k] = d[0].weight
+            self.depthwise[0].weight.copy_(weight)
+            self.pointwise[0].weight.copy_(torch.cat([p[0].weight for p in pws]))
+            for fused, parts, stack in ((self.depthwise[1], [d[1] for d in dws], interleave),
+                                        (self.pointwise[1], [p[1] for p in pws], torch.cat)):
+                for name in ("weight", "bias", "running_mean", "running_var"):
+                    getattr(fused, name).copy_(stack([getattr(b, name) for b in parts]))
+                fused.eps = parts[0].eps
+        self.attention = block.attention
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.depthwise(x)  # channels (c, branch) → (branch, c): each branch's block is contiguous
+        n, cm, length, _ = x.shape
+        x = x.reshape(n, cm // self.copies, self.copies, length).transpose(1, 2).reshape(n, cm, length, 1)
+        return self.attention(self.pointwise(x))
+
+
+def interleave(parts: list[torch.Tensor]) -> torch.Tensor:
+    """``[a0, b0, c0, a1, b1, c1, ...]`` from equal-length ``[a, b, c]``."""
+    return torch.stack(parts, dim=1).flatten()
+
+
+def fusable(block: MultiScaleBlock) -> bool:
+    """Whether a block's branches can become one grouped convolution: equal widths, one dilation,
+    centred odd kernels."""
+    widths = {b[1][0].out_channels for b in block.branches}
+    dilations = {b[0][0].dilation[0] for b in block.branches}
+    return len(widths) == 1 and len(dilations) == 1 and all(b[0][0].kernel_size[0] % 2 for b in block.branches)
+
+
+def deployable(model: nn.Module) -> nn.Module:
+    """An eval-mode copy of ``model`` for export and inference: every fusable multi-scale block
+    fused (:class:`FusedMultiScaleBlock`), the weights and outputs unchanged."""
+    model = copy.deepcopy(model)
+    for module in list(model.modules()):
+        if isinstance(module, DenseStage):
+            module.blocks = nn.ModuleList(FusedMultiScaleBlock(b) if fusable(b) else b for b in module.blocks)
+    return model.eval()
+
+
 class DenseStage(nn.Module):
     """Dense connections: each block sees the concatenation of the stage input and all earlier
     blocks' outputs; a 1x1 transition (and pooling) closes the stage."""
@@ -138,11 +204,12 @@ class LAMSCN(nn.Module):
 
 
 class WithProbabilities(nn.Module):
-    """The exported graph: logits → sigmoid (multi-label) or softmax (single-label)."""
+    """The exported graph: the :func:`deployable` copy of the model, logits → sigmoid (multi-label) or
+    softmax (single-label)."""
 
     def __init__(self, model: nn.Module, multi_label: bool) -> None:
         super().__init__()
-        self.model = model
+        self.model = deployable(model)
         self.multi_label = multi_label
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
