@@ -8,6 +8,8 @@ Records longer than one window: window probabilities are averaged first (``mean_
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from training.metrics import prf, singlelabel_report
@@ -28,19 +30,22 @@ def decide(prob: np.ndarray, thresholds: np.ndarray, multi_label: bool) -> np.nd
 
 
 def tune_single_label(y: np.ndarray, prob: np.ndarray, codes: list[str], boost_code: str = "A",
-                      min_recall: float = 0.90) -> np.ndarray:
-    """Thresholds for ``scaled_argmax``: all ``1/k`` except ``boost_code``'s, the largest value (on a
-    grid) whose recall of ``boost_code`` reaches ``min_recall``, breaking ties by ``f1_nao``/macro F1;
-    when no value reaches it, the one with the highest recall."""
+                      min_recall: float = 0.90, free_codes: tuple[str, ...] = ("O",)) -> np.ndarray:
+    """Thresholds for ``scaled_argmax``, searched jointly on a grid: ``boost_code``'s (0.02–0.25)
+    must bring its recall to ``min_recall``, ``free_codes``' (0.10–0.40) are free; the other classes
+    keep ``1/k``. Among thresholds that reach the recall, the best ``f1_nao`` (macro F1 without it);
+    when none reaches it, the highest recall."""
     k = len(codes)
     base = np.full(k, 1.0 / k)
     if boost_code not in codes:
         return base
     c = codes.index(boost_code)
+    free = [codes.index(f) for f in free_codes if f in codes and f != boost_code]
+    grids = [np.round(np.arange(0.02, 1.0 / k + 1e-9, 0.01), 2)] + [np.round(np.arange(0.10, 0.401, 0.02), 2)] * len(free)
     best, best_key = base, None
-    for t in np.round(np.arange(0.02, 1.0 / k + 1e-9, 0.01), 2):
+    for values in itertools.product(*grids):
         th = base.copy()
-        th[c] = t
+        th[[c, *free]] = values
         pred = decide(prob, th, False).argmax(axis=1)
         recall = prf(y == c, pred == c)[1]
         rep = singlelabel_report(y, prob, codes, pred)
