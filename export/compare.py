@@ -134,7 +134,7 @@ def measure(bundle_dir: Path, out: Path, runs: int, warmup: int) -> dict:
                  "task": bundle.task.name, "parameters": count_parameters(bundle.model),
                  "macs": count_macs(bundle.model, leads, samples),
                  "macro_f1": metrics.get("macro_f1"), "macro_auroc": metrics.get("macro_auroc"),
-                 "validation_n": metrics.get("n"), "errors": {}}
+                 "validation_n": metrics.get("n"), "epochs": _epochs(bundle.meta), "errors": {}}
     built, row["errors"], info = build_artifacts(bundle, out / name)
     row.update(info)
     row["bytes"] = {k: (_dir_bytes(p) if p.is_dir() else p.stat().st_size) for k, p in built.items()}
@@ -174,12 +174,20 @@ def add_ratios(rows: list[dict]) -> str | None:
     return ref["bundle"]
 
 
+def _epochs(meta: dict) -> str | None:
+    """``"run (best)"`` epochs from the bundle's training record: the recipe must match across rows."""
+    training = meta.get("training") or {}
+    if "epochs_run" not in training:
+        return None
+    return f"{training['epochs_run']} ({training.get('best_epoch', '?')})"
+
+
 def _fmt(v: float | None, spec: str, missing: str = "not trained") -> str:
     return missing if v is None else format(v, spec)
 
 
 def markdown(rows: list[dict], reference: str | None, runs: int, warmup: int, machine: dict) -> str:
-    head = ["bundle", "model", "params", "MMACs / window", "macro-F1", "macro-AUROC", ".pte fp32 kB", ".pte int8 kB",
+    head = ["bundle", "model", "epochs (best)", "params", "MMACs / window", "macro-F1", "macro-AUROC", ".pte fp32 kB", ".pte int8 kB",
             ".mlpackage fp16 kB", *[label + " ms (x ref)" for _, label in LATENCIES], "peak RSS int8 MiB", "notes"]
     lines = [f"Single thread, median of {runs} after {warmup} warm-up, one runtime per process; "
              f"{machine['processor']}, {machine['cpus']} CPUs, {machine['platform']}. "
@@ -194,7 +202,7 @@ def markdown(rows: list[dict], reference: str | None, runs: int, warmup: int, ma
         mem = r.get("memory_int8")
         notes = "; ".join(f"{k}: {v}" for k, v in r["errors"].items())
         lines.append("| " + " | ".join([
-            r["bundle"], r["model"], f"{r['parameters']:,}", f"{r['macs'] / 1e6:.1f}", _fmt(r["macro_f1"], ".3f"),
+            r["bundle"], r["model"], r.get("epochs") or "-", f"{r['parameters']:,}", f"{r['macs'] / 1e6:.1f}", _fmt(r["macro_f1"], ".3f"),
             _fmt(r["macro_auroc"], ".3f"), *kb, *lat,
             f"{mem['peak_rss_kib'] / 1024:.0f} ({mem['rss_after_imports_kib'] / 1024:.0f} before loading)"
             if mem else "failed", notes]) + " |")

@@ -39,7 +39,8 @@ def tiny_mobilenet_bundle(path, steps: int = 50):
         opt.step()
     model.eval()
     return save_bundle(path, model, "mobilenet1d", kwargs, task, [0.5] * task.num_classes,
-                       metrics={"macro_f1": 0.5, "macro_auroc": 0.75, "n": 48})
+                       metrics={"macro_f1": 0.5, "macro_auroc": 0.75, "n": 48},
+                       training={"epochs_run": 3, "best_epoch": 2})
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,8 @@ def test_rows_latencies_and_ratios(compared):
     assert min(lam["bytes"][k] for k in ("et_fp32", "et_int8", "coreml_fp16", "onnx")) > 0
     assert lam["macro_auroc"] is None and mob["macro_auroc"] == 0.75  # the tiny LAMSCN has no recorded AUROC
     assert mob["parameters"] > lam["parameters"] and mob["macs"] > 0
+    assert (lam["epochs"], mob["epochs"]) == (None, "3 (2)")  # the recipe is visible per row
+    assert "| 3 (2) |" in (compared / "compare.md").read_text()
 
 
 def test_failed_export_keeps_its_row(compared):
