@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from training.decision import decide, tune_single_label
+from training.metrics import noisy_gate, singlelabel_report
 
 
 def test_multilabel_threshold_rule():
@@ -51,3 +52,11 @@ def test_tuning_raises_an_under_called_class_and_scores_better():
 def f1_score(truth: np.ndarray, pred: np.ndarray) -> float:
     tp = (truth & pred).sum()
     return 2 * tp / (truth.sum() + pred.sum())
+
+
+def test_noisy_gate_counts_rejections():
+    y = np.array([3, 3, 3, 0, 1, 2, 0])
+    pred = np.array([3, 0, 3, 3, 1, 2, 0])
+    assert noisy_gate(y, pred, 3) == {"noisy": 3, "noisy_rejected": 2, "usable": 4, "usable_rejected": 1}
+    rep = singlelabel_report(y, np.eye(4)[pred], ["N", "A", "O", "~"], pred)
+    assert rep["noisy_gate"]["usable_rejected"] == 1

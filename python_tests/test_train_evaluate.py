@@ -101,6 +101,7 @@ def test_cinc_task_trains_and_reports_f1_nao(tmp_path):
     assert "f1_nao=" in r.stdout
     r = run(["-m", "training.evaluate", "--checkpoint", str(out), "--data", str(data), "--no-progress"])
     assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("f1_nao=")
+    assert "quality gate ('~'): rejects " in r.stdout
 
 
 def test_ddp_two_processes(synthetic_ptbxl, tmp_path):

@@ -101,7 +101,16 @@ def singlelabel_report(y: np.ndarray, prob: np.ndarray, codes: list[str], pred: 
     if {"N", "A", "O", "~"} <= set(f1):
         out["f1_nao"] = float(np.mean([f1["N"], f1["A"], f1["O"]]))
         out["f1_noisy"] = f1["~"]
+        out["noisy_gate"] = noisy_gate(y, pred, codes.index("~"))
     return out
+
+
+def noisy_gate(y: np.ndarray, pred: np.ndarray, noisy: int) -> dict:
+    """The "too noisy" class as a quality gate: how many noisy recordings it rejects, and how many
+    usable ones (any other class) it wrongly rejects."""
+    is_noisy, rejected = y == noisy, pred == noisy
+    return {"noisy": int(is_noisy.sum()), "noisy_rejected": int((is_noisy & rejected).sum()),
+            "usable": int((~is_noisy).sum()), "usable_rejected": int((~is_noisy & rejected).sum())}
 
 
 def confusion(y: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:

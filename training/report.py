@@ -23,7 +23,15 @@ def format_table(task: Task, rep: dict) -> str:
         if task.multi_label:
             line += f" {pc['threshold']:>5.2f}"
         lines.append(line)
+    if (gate := rep.get("noisy_gate")) is not None:
+        lines.append(f"quality gate ('~'): rejects {gate['noisy_rejected']}/{gate['noisy']} noisy recordings "
+                     f"({_share(gate['noisy_rejected'], gate['noisy'])}), wrongly rejects "
+                     f"{gate['usable_rejected']}/{gate['usable']} usable ({_share(gate['usable_rejected'], gate['usable'])})")
     return "\n".join(lines)
+
+
+def _share(k: int, n: int) -> str:
+    return f"{100 * k / n:.1f} %" if n else "n/a"
 
 
 def summary_line(task: Task, rep: dict) -> str:
