@@ -230,14 +230,17 @@ def lamscn_12lead(num_classes: int = 17) -> LAMSCN:
 def lamscn_1lead(num_classes: int = 4) -> LAMSCN:
     """LAMSCN-1: one lead at 100 Hz, single-label rhythm classes (task ``cinc2017``).
 
-    More pooling and dilation than the 12-lead builder: AF shows as RR irregularity across many
-    beats, so the receptive field must span several seconds.
+    Five stages of one multi-scale block each, with more pooling and dilation than the 12-lead
+    builder: AF shows as RR irregularity across many beats, so the receptive field must span several
+    seconds. One block per stage, not two: on a watch the ``.pte`` must stay under 100 KB, and in an
+    int8 ``.pte`` of this size each op costs about as much as its weights (keys, quantization
+    parameters, alignment), so fewer, wider blocks buy more accuracy per byte.
     """
     k = (3, 7, 15)
     return LAMSCN(LAMSCNConfig(
         leads=1, num_classes=num_classes, stem_channels=16, stem_kernel=7, stem_stride=2,
-        stages=(StageConfig(2, 16, k, 1, 32), StageConfig(2, 16, k, 2, 40), StageConfig(2, 16, k, 2, 48),
-                StageConfig(2, 20, k, 4, 56), StageConfig(2, 20, k, 4, 64, pool=False)),
+        stages=(StageConfig(1, 24, k, 1, 32), StageConfig(1, 24, k, 2, 40), StageConfig(1, 30, k, 2, 48),
+                StageConfig(1, 30, k, 4, 56), StageConfig(1, 36, k, 4, 64, pool=False)),
         multi_label=False))
 
 
