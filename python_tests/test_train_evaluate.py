@@ -102,6 +102,10 @@ def test_cinc_task_trains_and_reports_f1_nao(tmp_path):
     r = run(["-m", "training.evaluate", "--checkpoint", str(out), "--data", str(data), "--no-progress"])
     assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("f1_nao=")
     assert "quality gate ('~'): rejects " in r.stdout
+    r = run(["-m", "training.evaluate", "--checkpoint", str(out), "--data", str(data), "--no-progress",
+             "--split", "validation"])
+    val_records = json.loads((out / "bundle.json").read_text())["provenance"]["val_records"]
+    assert r.returncode == 0 and r.stdout.strip().endswith(f"n={val_records}") and val_records < 20
 
 
 def test_ddp_two_processes(synthetic_ptbxl, tmp_path):

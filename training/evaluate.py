@@ -6,7 +6,8 @@ labels, thresholds and checksums of the ``manifest.json`` beside it.
 Prints the per-class table and ends with one summary line:
 ``macro_f1=… micro_f1=… macro_auroc=… n=…`` (ptbxl17, at the checkpoint's thresholds) or
 ``f1_nao=… f1_noisy=… n=…`` (cinc2017). Any folder in a supported layout is evaluated as a whole
-unless ``--folds`` picks some of its PTB-XL folds.
+unless ``--folds`` picks some of its PTB-XL folds, or ``--split validation`` the validation records
+the model was tuned on (its PTB-XL fold, or its seeded CinC 2017 split of the same folder).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from training import datasets, metrics, report
 from training.checkpoint import CheckpointError, load_bundle
 from training.decision import decide
 from training.labels import Task, get_task
-from training.train import predict, record_probabilities
+from training.train import predict, record_probabilities, split
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,29 +34,50 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     src.add_argument("--model", type=Path, help="exported ExecuTorch .pte (manifest.json beside it)")
     p.add_argument("--data", required=True, type=Path, help="dataset folder (PTB-XL in either layout, or CinC 2017)")
     p.add_argument("--folds", default=None, help="comma-separated PTB-XL folds to evaluate (default: all present)")
+    p.add_argument("--split", choices=("all", "validation"), default="all",
+                   help="all records, or only the validation split recorded with the model")
     p.add_argument("--hop-seconds", type=float, default=5.0, help="hop between windows of longer records")
     p.add_argument("--json", type=Path, default=None, help="also write the full report as JSON here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
 
-def load_model(args: argparse.Namespace) -> tuple[Task, np.ndarray, Callable[[np.ndarray], np.ndarray]]:
-    """Task, thresholds and a window → probabilities function, from a bundle or a verified .pte."""
+def load_model(args: argparse.Namespace) -> tuple[Task, np.ndarray, Callable[[np.ndarray], np.ndarray], dict]:
+    """Task, thresholds, a window → probabilities function and the training provenance, from a
+    bundle or a verified .pte."""
     if args.checkpoint is not None:
         bundle = load_bundle(args.checkpoint)
-        return bundle.task, np.array(bundle.thresholds), lambda x: predict(bundle.model, x, bundle.task.multi_label)
+        return (bundle.task, np.array(bundle.thresholds), lambda x: predict(bundle.model, x, bundle.task.multi_label),
+                bundle.meta.get("provenance", {}))
     from export.runtime import load_artifact
 
     doc, predict_pte = load_artifact(args.model)
     task = get_task(doc["task"]["name"])
-    return task, np.array([lab["threshold"] for lab in doc["labels"]]), predict_pte
+    return task, np.array([lab["threshold"] for lab in doc["labels"]]), predict_pte, doc.get("provenance", {})
+
+
+def validation_examples(task: Task, examples: list[datasets.Example], provenance: dict,
+                        data: Path) -> list[datasets.Example]:
+    """The validation records recorded in ``provenance``: PTB-XL's fold, or CinC 2017's seeded
+    stratified split (the same records only when ``examples`` is the folder it was trained on)."""
+    if task.multi_label:
+        if provenance.get("val_fold") is None:
+            raise ValueError("the model records no validation fold")
+        return [e for e in examples if e.fold == provenance["val_fold"]]
+    recorded = provenance.get("val_split")
+    if not recorded:
+        raise ValueError("the model records no validation split")
+    args = argparse.Namespace(seed=recorded["seed"], val_fraction=recorded["fraction"], max_records=None, data=data)
+    return split(task, examples, args)[1]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        task, thresholds, predict_fn = load_model(args)
+        task, thresholds, predict_fn, provenance = load_model(args)
         examples = datasets.examples_for(task, args.data)
+        if args.split == "validation":
+            examples = validation_examples(task, examples, provenance, args.data)
         if args.folds:
             folds = {int(f) for f in args.folds.split(",")}
             examples = [e for e in examples if e.fold in folds]
