@@ -125,3 +125,21 @@ def test_no_cache_writes_nothing_into_the_working_folder(synthetic_ptbxl, tmp_pa
              "--model-kwargs", '{"leads": 12}', *TINY, "--epochs", "1"], )
     assert r.returncode == 0, r.stderr[-2000:]
     assert set(REPO.glob("*.npz")) == before and not list(tmp_path.glob("**/*.npz"))
+
+
+def test_ema_keeps_averaged_weights(tmp_path):
+    """--ema validates and saves the moving average: same seed and data (training is deterministic), other
+    weights than the raw run."""
+    import torch
+
+    data = write_cinc(tmp_path / "cinc", per_class=5)
+    outs = {}
+    for name, extra in (("raw", []), ("ema", ["--ema", "0.9"])):
+        outs[name] = tmp_path / name
+        r = run(["-m", "training.train", "--task", "cinc2017", "--data", str(data), "--out", str(outs[name]),
+                 "--model-kwargs", '{"leads": 1, "multi_label": false}', *TINY, *extra])
+        assert r.returncode == 0, r.stderr[-2000:]
+    raw, ema = (torch.load(outs[k] / "weights.pt", weights_only=True) for k in ("raw", "ema"))
+    assert raw.keys() == ema.keys()
+    assert any(not torch.equal(raw[k], ema[k]) for k in raw)
+    assert json.loads((outs["ema"] / "bundle.json").read_text())["training"]["args"]["ema"] == 0.9

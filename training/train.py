@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from training import datasets, decision, metrics, report
@@ -57,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="folder for cached preprocessed windows, outside the repository ('' disables caching)")
     p.add_argument("--calibration-windows", type=int, default=512,
                    help="real training windows used for int8 calibration (0 skips calibration)")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="validate and keep an exponential moving average of the weights (and BatchNorm statistics) "
+                        "with this decay per step, e.g. 0.998; 0: the raw weights")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: all cores / processes)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -185,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
                                                 pct_start=max(0.2, 2 / total_steps))
     criterion = loss_fn(task, class_weights(task, ytr if task.multi_label else ytr.astype(np.int64)))
     gen = torch.Generator().manual_seed(args.seed + rank)
+    ema = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True)
+           if args.ema > 0 else None)
+    scored = ema.module if ema is not None else model
     crop = min(WINDOW, max(1, int(round(args.crop_seconds * 100))))
 
     best, best_epoch, best_state, history = -np.inf, -1, None, []
@@ -205,18 +212,20 @@ def main(argv: list[str] | None = None) -> int:
             opt.step()
             if sched.last_epoch + 1 < sched.total_steps:
                 sched.step()
+            if ema is not None:
+                ema.update_parameters(model)
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         stop = torch.zeros(1)
         if rank == 0:
-            prob = record_probabilities(predict(model, va.x, task.multi_label), va.record, len(va.examples))
+            prob = record_probabilities(predict(scored, va.x, task.multi_label), va.record, len(va.examples))
             score, _ = validation_score(task, va.y, prob)
             history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_score": float(score)})
             print(f"epoch {epoch + 1:3d}  train_loss {np.mean(losses):.4f}  val_score {score:.4f}  "
                   f"elapsed {time.time() - t0:.0f}s", flush=True)
             if score > best:
                 best, best_epoch = score, epoch
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                best_state = {k: v.detach().clone() for k, v in scored.state_dict().items()}
             elif epoch - best_epoch >= args.patience:
                 print(f"early stop: no improvement for {args.patience} epochs (best epoch {best_epoch + 1})")
                 stop[0] = 1
