@@ -20,7 +20,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from tqdm import tqdm
 
 from training import datasets, decision, metrics, report
@@ -59,8 +59,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--calibration-windows", type=int, default=512,
                    help="real training windows used for int8 calibration (0 skips calibration)")
     p.add_argument("--ema", type=float, default=0.0,
-                   help="validate and keep an exponential moving average of the weights (and BatchNorm statistics) "
-                        "with this decay per step, e.g. 0.998; 0: the raw weights")
+                   help="validate and keep an exponential moving average of the weights with this decay per "
+                        "step, e.g. 0.998 (BatchNorm statistics recomputed for it each epoch); 0: the raw weights")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: all cores / processes)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -139,6 +139,14 @@ def record_probabilities(prob: np.ndarray, record: np.ndarray, n: int) -> np.nda
     return out / np.bincount(record, minlength=n).clip(min=1)[:, None]
 
 
+def refresh_batchnorm(model: nn.Module, x: np.ndarray, batch: int, limit: int = 2048) -> None:
+    """Recompute BatchNorm statistics on up to ``limit`` evenly spaced training windows: averaged
+    weights need their own statistics (averaged statistics do not match them, and the averaged
+    network then collapses to one class)."""
+    pick = np.unique(np.linspace(0, len(x) - 1, min(limit, len(x))).round().astype(int))
+    update_bn((torch.from_numpy(x[pick[i:i + batch]]) for i in range(0, len(pick), batch)), model)
+
+
 def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[float, dict]:
     """Early-stopping score: macro-AUROC (multi-label) or f1_nao / macro-F1 (single-label)."""
     if task.multi_label:
@@ -189,8 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                                                 pct_start=max(0.2, 2 / total_steps))
     criterion = loss_fn(task, class_weights(task, ytr if task.multi_label else ytr.astype(np.int64)))
     gen = torch.Generator().manual_seed(args.seed + rank)
-    ema = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True)
-           if args.ema > 0 else None)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema > 0 else None
     scored = ema.module if ema is not None else model
     crop = min(WINDOW, max(1, int(round(args.crop_seconds * 100))))
 
@@ -218,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         stop = torch.zeros(1)
         if rank == 0:
+            if ema is not None:
+                refresh_batchnorm(scored, tr.x, args.batch_size)
             prob = record_probabilities(predict(scored, va.x, task.multi_label), va.record, len(va.examples))
             score, _ = validation_score(task, va.y, prob)
             history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_score": float(score)})
