@@ -49,3 +49,17 @@ def test_cinc2017_bundle_reproduces_its_validation_metrics(cinc_dir):
     rep = metrics.singlelabel_report(ws.y, prob, b.task.codes, pred)
     assert rep["n"] == b.meta["metrics"]["n"]
     assert rep["f1_nao"] == pytest.approx(b.meta["metrics"]["f1_nao"], abs=1e-4)
+
+
+def test_cinc2017_int8_pte_fits_a_watch():
+    """The patch model's int8 .pte stays within the 100 KB target (fused blocks, 16-byte segments)."""
+    from export.build import int8_program
+    from export.executorch_lowering import SEGMENT_ALIGNMENT, lower_to_xnnpack
+
+    path = CHECKPOINTS / "lamscn_1lead_cinc2017"
+    if not path.is_dir():
+        pytest.skip("no shipped cinc2017 checkpoint")
+    program, source = int8_program(load_bundle(path), None)
+    assert source == "bundle"
+    size = len(lower_to_xnnpack(program).buffer)
+    assert SEGMENT_ALIGNMENT == 16 and size <= 100_000, size
