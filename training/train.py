@@ -23,6 +23,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from tqdm import tqdm
 
+from export.calibration import evenly_spaced, write_calibration
 from training import datasets, decision, metrics, report
 from training.checkpoint import save_bundle
 from training.labels import Task, get_task
@@ -143,7 +144,7 @@ def refresh_batchnorm(model: nn.Module, x: np.ndarray, batch: int, limit: int = 
     """Recompute BatchNorm statistics on up to ``limit`` evenly spaced training windows: averaged
     weights need their own statistics (averaged statistics do not match them, and the averaged
     network then collapses to one class)."""
-    pick = np.unique(np.linspace(0, len(x) - 1, min(limit, len(x))).round().astype(int))
+    pick = evenly_spaced(len(x), limit)
     update_bn((torch.from_numpy(x[pick[i:i + batch]]) for i in range(0, len(pick), batch)), model)
 
 
@@ -294,8 +295,6 @@ def calibrate(args, model: nn.Module, tr: datasets.WindowSet, out: Path) -> None
     """Store the int8 calibration result in the bundle, from real training windows (never the windows)."""
     if args.calibration_windows <= 0:
         return
-    from export.calibration import evenly_spaced, write_calibration
-
     idx = evenly_spaced(len(tr.x), args.calibration_windows)
     path = write_calibration(model, torch.from_numpy(tr.x[idx]), out)
     print(f"int8 calibration from {len(idx)} training windows -> {path}")
