@@ -108,7 +108,7 @@ class FusedMultiScaleBlock(nn.Module):
     zero-padded, centred, to the largest kernel, its BatchNorm interleaved), a channel shuffle that
     gathers each branch's channels, and one pointwise convolution whose group ``j`` is branch ``j``'s.
     A third of the ops, so a smaller ``.pte`` (each op carries fixed bytes); but the channel
-    shuffle costs XNNPACK layout copies: on LAMSCN-12, int8 0.69 → 1.21 ms per window (x86, one
+    shuffle costs XNNPACK layout copies: on LAMSCN-12, int8 0.60 → 1.21 ms per window (x86, one
     thread). So it is opt-in per builder (``fuse_blocks``), for models bound by size."""
 
     def __init__(self, block: MultiScaleBlock) -> None:
