@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from training.datasets import DatasetError, cinc2017_examples, ptbxl_examples
+from training.datasets import DatasetError, Example, cinc2017_examples, ptbxl_examples, stratified_split
 from training.labels import CINC2017, PTBXL17, cinc2017_target, get_task, ptbxl17_targets
 
 # One row per class of the DESIGN.md table: (code, sub_class, form, rhythm) that must switch it on.
@@ -102,3 +102,12 @@ def test_cinc_index_on_real_data(cinc_dir):
     assert len(ex) == 3411
     counts = np.bincount([e.target[0] for e in ex])
     assert counts.tolist() == [2020, 295, 982, 114]
+
+
+def test_stratified_split_keeps_class_shares_and_is_seeded():
+    examples = [Example(f"r{i}", None, None, (c,)) for i, c in enumerate([0] * 50 + [1] * 10 + [2] * 25 + [3] * 5)]
+    train, val = stratified_split(examples, 4, 0.2, seed=0)
+    assert {e.record_id for e in train}.isdisjoint(e.record_id for e in val) and len(train) + len(val) == 90
+    assert np.bincount([e.target[0] for e in val]).tolist() == [10, 2, 5, 1]
+    assert [e.record_id for e in stratified_split(examples, 4, 0.2, seed=0)[1]] == [e.record_id for e in val]
+    assert {e.record_id for e in stratified_split(examples, 4, 0.2, seed=1)[1]} != {e.record_id for e in val}

@@ -1,7 +1,6 @@
 """The shipped checkpoints: they load, fit their budgets, and reproduce the metrics they record."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,8 @@ from training import datasets, metrics
 from training.checkpoint import load_bundle
 from training.decision import decide
 from training.model import count_parameters
-from training.train import predict, record_probabilities, split
+from training.evaluate import validation_examples
+from training.train import predict, record_probabilities
 
 CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -40,9 +40,7 @@ def test_cinc2017_bundle_reproduces_its_validation_metrics(cinc_dir):
         pytest.skip("no shipped cinc2017 checkpoint")
     b = load_bundle(path)
     assert count_parameters(b.model) <= 50_000
-    args = argparse.Namespace(**{k: b.meta["training"]["args"][k] for k in ("seed", "val_fraction", "max_records")},
-                              val_fold=None, data=cinc_dir)
-    _, val = split(b.task, datasets.cinc2017_examples(cinc_dir), args)
+    val = validation_examples(b.task, datasets.cinc2017_examples(cinc_dir), b.meta["provenance"])
     ws = datasets.load_windows(val, b.task, progress=False)
     prob = record_probabilities(predict(b.model, ws.x, False), ws.record, len(ws.examples))
     pred = decide(prob, np.array(b.thresholds), False).argmax(1)

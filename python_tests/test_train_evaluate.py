@@ -84,6 +84,7 @@ def test_train_help_explains_every_flag():
     (["-m", "training.train", "--task", "nope", "--data", "X", "--out", "Y"], "unknown task 'nope'"),
     (["-m", "training.train", "--task", "ptbxl17", "--data", "/nonexistent", "--out", "Y"], "not found"),
     (["-m", "training.evaluate", "--checkpoint", "/nonexistent", "--data", "X"], "no such file"),
+    (["-m", "training.train", "--task", "ptbxl17", "--data", "X", "--out", "Y", "--device", "gpu0"], "--device gpu0"),
 ])
 def test_cli_bad_input_is_one_line(args, message):
     r = run(args)
@@ -143,3 +144,16 @@ def test_ema_keeps_averaged_weights(tmp_path):
     assert raw.keys() == ema.keys()
     assert any(not torch.equal(raw[k], ema[k]) for k in raw)
     assert json.loads((outs["ema"] / "bundle.json").read_text())["training"]["args"]["ema"] == 0.9
+
+
+def test_split_seed_alone_picks_the_cinc_validation_records(tmp_path):
+    """--seed changes initialisation and batches only; --split-seed the records, and provenance records it."""
+    data = write_cinc(tmp_path / "cinc", per_class=10)
+    val = {}
+    for name, extra in (("a", []), ("b", ["--seed", "7"]), ("c", ["--split-seed", "7"])):
+        out = tmp_path / name
+        r = run(["-m", "training.train", "--task", "cinc2017", "--data", str(data), "--out", str(out),
+                 "--model-kwargs", '{"leads": 1, "multi_label": false}', *TINY, "--epochs", "1", *extra])
+        assert r.returncode == 0, r.stderr[-2000:]
+        val[name] = json.loads((out / "bundle.json").read_text())["provenance"]["val_split"]
+    assert val["a"] == val["b"] == {"fraction": 0.2, "seed": 0} and val["c"] == {"fraction": 0.2, "seed": 7}

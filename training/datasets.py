@@ -13,6 +13,7 @@ import ast
 import csv
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,21 @@ def cinc2017_examples(root: str | Path) -> list[Example]:
     return out
 
 
+def stratified_split(examples: list[Example], num_classes: int, fraction: float,
+                     seed: int) -> tuple[list[Example], list[Example]]:
+    """Seeded stratified split of single-label examples: per class, the first ``round(fraction * n)``
+    of a seeded shuffle are validation, the rest training."""
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for c in range(num_classes):
+        members = [e for e in examples if e.target[0] == c]
+        rng.shuffle(members)
+        k = int(round(len(members) * fraction))
+        val += members[:k]
+        train += members[k:]
+    return train, val
+
+
 def examples_for(task: Task | str, root: str | Path) -> list[Example]:
     """Index ``root`` for ``task``."""
     task = get_task(task) if isinstance(task, str) else task
@@ -188,7 +204,7 @@ def load_windows(examples: list[Example], task: Task, hop_seconds: float = 5.0,
     ws = WindowSet(x, y, record, kept, skipped)
     if cache_dir is not None:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")  # concurrent runs may build the same cache
         np.savez(tmp, x=x, y=y, record=record, kept=np.array(kept_idx, dtype=np.int64),
                  skipped=np.array(["\t".join(s) for s in skipped], dtype=str))
         tmp.replace(cache)

@@ -23,7 +23,7 @@ from training import datasets, metrics, report
 from training.checkpoint import CheckpointError, load_bundle
 from training.decision import decide
 from training.labels import Task, get_task
-from training.train import predict, record_probabilities, split
+from training.train import predict, record_probabilities
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,8 +56,7 @@ def load_model(args: argparse.Namespace) -> tuple[Task, np.ndarray, Callable[[np
     return task, np.array([lab["threshold"] for lab in doc["labels"]]), predict_pte, doc.get("provenance", {})
 
 
-def validation_examples(task: Task, examples: list[datasets.Example], provenance: dict,
-                        data: Path) -> list[datasets.Example]:
+def validation_examples(task: Task, examples: list[datasets.Example], provenance: dict) -> list[datasets.Example]:
     """The validation records recorded in ``provenance``: PTB-XL's fold, or CinC 2017's seeded
     stratified split (the same records only when ``examples`` is the folder it was trained on)."""
     if task.multi_label:
@@ -67,8 +66,7 @@ def validation_examples(task: Task, examples: list[datasets.Example], provenance
     recorded = provenance.get("val_split")
     if not recorded:
         raise ValueError("the model records no validation split")
-    args = argparse.Namespace(seed=recorded["seed"], val_fraction=recorded["fraction"], max_records=None, data=data)
-    return split(task, examples, args)[1]
+    return datasets.stratified_split(examples, task.num_classes, recorded["fraction"], recorded["seed"])[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         task, thresholds, predict_fn, provenance = load_model(args)
         examples = datasets.examples_for(task, args.data)
         if args.split == "validation":
-            examples = validation_examples(task, examples, provenance, args.data)
+            examples = validation_examples(task, examples, provenance)
         if args.folds:
             folds = {int(f) for f in args.folds.split(",")}
             examples = [e for e in examples if e.fold in folds]

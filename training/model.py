@@ -284,7 +284,7 @@ def count_macs(model: nn.Module, leads: int, samples: int) -> int:
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(1, leads, samples))
+        model(torch.zeros(1, leads, samples, device=next(model.parameters()).device))
     model.train(was_training)
     for h in handles:
         h.remove()

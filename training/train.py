@@ -62,8 +62,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ema", type=float, default=0.0,
                    help="validate and keep an exponential moving average of the weights with this decay per "
                         "step, e.g. 0.998 (BatchNorm statistics recomputed for it each epoch); 0: the raw weights")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seed", type=int, default=0, help="random seed of initialisation, batches and augmentation")
+    p.add_argument("--split-seed", type=int, default=0, help="cinc2017: seed of the stratified validation split")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: all cores / processes)")
+    p.add_argument("--device", default="cpu",
+                   help="torch device to train on: cpu, cuda or cuda:N (the bundle is written from CPU weights; "
+                        "augmentation draws stay on the CPU generator, so a seed gives the same batches anywhere)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p.parse_args(argv)
 
@@ -74,14 +78,7 @@ def split(task: Task, examples: list[datasets.Example], args: argparse.Namespace
         train = [e for e in examples if e.fold != args.val_fold]
         val = [e for e in examples if e.fold == args.val_fold]
     else:
-        rng = np.random.default_rng(args.seed)
-        train, val = [], []
-        for c in range(task.num_classes):
-            members = [e for e in examples if e.target[0] == c]
-            rng.shuffle(members)
-            k = int(round(len(members) * args.val_fraction))
-            val += members[:k]
-            train += members[k:]
+        train, val = datasets.stratified_split(examples, task.num_classes, args.val_fraction, args.split_seed)
     if args.max_records:
         train, val = train[:args.max_records], val[:args.max_records]
     if not train or not val:
@@ -124,12 +121,13 @@ def class_weights(task: Task, y: np.ndarray) -> torch.Tensor:
 
 @torch.no_grad()
 def predict(model: nn.Module, x: np.ndarray, multi_label: bool, batch: int = 256) -> np.ndarray:
-    """Probabilities for windows ``x`` ``[n, leads, L]``."""
+    """Probabilities for windows ``x`` ``[n, leads, L]`` (on the model's device)."""
     model.eval()
+    device = next(model.parameters()).device
     out = []
     for i in range(0, len(x), batch):
-        logits = model(torch.from_numpy(x[i:i + batch]))
-        out.append((torch.sigmoid(logits) if multi_label else torch.softmax(logits, 1)).numpy())
+        logits = model(torch.from_numpy(x[i:i + batch]).to(device))
+        out.append((torch.sigmoid(logits) if multi_label else torch.softmax(logits, 1)).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
@@ -145,7 +143,8 @@ def refresh_batchnorm(model: nn.Module, x: np.ndarray, batch: int, limit: int = 
     weights need their own statistics (averaged statistics do not match them, and the averaged
     network then collapses to one class)."""
     pick = evenly_spaced(len(x), limit)
-    update_bn((torch.from_numpy(x[pick[i:i + batch]]) for i in range(0, len(pick), batch)), model)
+    update_bn((torch.from_numpy(x[pick[i:i + batch]]) for i in range(0, len(pick), batch)), model,
+              device=next(model.parameters()).device)
 
 
 def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[float, dict]:
@@ -160,9 +159,18 @@ def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[float
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    try:
+        device = torch.device(args.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError("CUDA is not available on this machine")
+    except RuntimeError as e:
+        print(f"error: --device {args.device}: {e}", file=sys.stderr)
+        return 2
     if distributed:
-        dist.init_process_group("gloo")
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    if distributed and device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
     torch.manual_seed(args.seed)
     t0 = time.time()
@@ -171,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         model_kwargs = json.loads(args.model_kwargs)
         model_name = args.model or DEFAULT_MODEL[task.name]
         model_kwargs.setdefault("num_classes", task.num_classes)
-        model = build_model(model_name, **model_kwargs)
+        model = build_model(model_name, **model_kwargs).to(device)
         examples = datasets.examples_for(task, args.data)
     except (ValueError, datasets.DatasetError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -196,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     total_steps = max(4, args.epochs * steps_per_epoch)  # one-cycle needs at least a step up and a step down
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total_steps,
                                                 pct_start=max(0.2, 2 / total_steps))
-    criterion = loss_fn(task, class_weights(task, ytr if task.multi_label else ytr.astype(np.int64)))
+    criterion = loss_fn(task, class_weights(task, ytr if task.multi_label else ytr.astype(np.int64)).to(device))
     gen = torch.Generator().manual_seed(args.seed + rank)
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema > 0 else None
     scored = ema.module if ema is not None else model
@@ -212,8 +220,8 @@ def main(argv: list[str] | None = None) -> int:
                    file=sys.stderr, disable=not progress, leave=False)
         for i in bar:
             idx = shard[i:i + args.batch_size]
-            x = augment(torch.from_numpy(tr.x[idx]), crop, args.noise, args.scale, gen)
-            y = torch.from_numpy(ytr[idx])
+            x = augment(torch.from_numpy(tr.x[idx]), crop, args.noise, args.scale, gen).to(device)
+            y = torch.from_numpy(ytr[idx]).to(device)
             loss = criterion(ddp_model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -224,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                 ema.update_parameters(model)
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-        stop = torch.zeros(1)
+        stop = torch.zeros(1, device=device)
         if rank == 0:
             if ema is not None:
                 refresh_batchnorm(scored, tr.x, args.batch_size)
@@ -246,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if rank == 0:
         model.load_state_dict(best_state)
+        model.cpu()
         finish(args, task, model, model_name, model_kwargs, tr, va, history, best_epoch, time.time() - t0)
     if distributed:
         dist.barrier()
@@ -269,7 +278,7 @@ def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: di
         "dataset": task.dataset, "data_dir": str(args.data), "train_records": len(tr.examples),
         "train_windows": int(len(tr.x)), "val_records": len(va.examples),
         "train_folds": folds, "val_fold": args.val_fold if task.multi_label else None,
-        "val_split": None if task.multi_label else {"fraction": args.val_fraction, "seed": args.seed},
+        "val_split": None if task.multi_label else {"fraction": args.val_fraction, "seed": args.split_seed},
         "skipped_records": len(tr.skipped) + len(va.skipped),
     }
     summary = {k: v for k, v in rep.items() if k != "per_class"}
