@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from training.decision import decide, tune_single_label
-from training.metrics import noisy_gate, singlelabel_report
+from training.metrics import noisy_gate, single_label_score, singlelabel_report
 
 
 def test_multilabel_threshold_rule():
@@ -60,3 +60,15 @@ def test_noisy_gate_counts_rejections():
     assert noisy_gate(y, pred, 3) == {"noisy": 3, "noisy_rejected": 2, "usable": 4, "usable_rejected": 1}
     rep = singlelabel_report(y, np.eye(4)[pred], ["N", "A", "O", "~"], pred)
     assert rep["noisy_gate"]["usable_rejected"] == 1
+
+
+def test_selection_score_matches_the_report():
+    """The tuner's and early stopping's score is the report's f1_nao (CinC codes) or its macro F1."""
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 4, 200)
+    prob = rng.dirichlet(np.ones(4), 200)
+    pred = prob.argmax(1)
+    rep = singlelabel_report(y, prob, ["N", "A", "O", "~"], pred)
+    assert single_label_score(y, pred, ["N", "A", "O", "~"]) == rep["f1_nao"]
+    rep = singlelabel_report(y, prob, ["a", "b", "c", "d"], pred)
+    assert single_label_score(y, pred, ["a", "b", "c", "d"]) == np.mean([pc["f1"] for pc in rep["per_class"]])

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from training.metrics import prf, singlelabel_report
+from training.metrics import prf, single_label_score
 
 
 def rule_name(multi_label: bool) -> str:
@@ -48,8 +48,7 @@ def tune_single_label(y: np.ndarray, prob: np.ndarray, codes: list[str], boost_c
         th[[c, *free]] = values
         pred = decide(prob, th, False).argmax(axis=1)
         recall = prf(y == c, pred == c)[1]
-        rep = singlelabel_report(y, prob, codes, pred)
-        score = rep.get("f1_nao", np.mean([pc["f1"] for pc in rep["per_class"]]))
+        score = single_label_score(y, pred, codes)
         key = (recall >= min_recall, score if recall >= min_recall else recall)
         if best_key is None or key > best_key:
             best, best_key = th, key

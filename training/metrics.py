@@ -105,6 +105,15 @@ def singlelabel_report(y: np.ndarray, prob: np.ndarray, codes: list[str], pred: 
     return out
 
 
+def single_label_score(y: np.ndarray, pred: np.ndarray, codes: list[str]) -> float:
+    """The single-label model-selection score of decisions ``pred``: ``f1_nao`` for the CinC 2017
+    codes (N/A/O/~), else the macro F1 over all classes."""
+    f1 = {code: prf(y == c, pred == c)[2] for c, code in enumerate(codes)}
+    if {"N", "A", "O", "~"} <= set(f1):
+        return float(np.mean([f1["N"], f1["A"], f1["O"]]))
+    return float(np.mean(list(f1.values())))
+
+
 def noisy_gate(y: np.ndarray, pred: np.ndarray, noisy: int) -> dict:
     """The "too noisy" class as a quality gate: how many noisy recordings it rejects, and how many
     usable ones (any other class) it wrongly rejects."""

@@ -153,7 +153,7 @@ def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[float
         rep = metrics.multilabel_report(y, prob, metrics.tune_thresholds(y, prob), task.codes)
         return rep["macro_auroc"], rep
     rep = metrics.singlelabel_report(y, prob, task.codes)
-    return rep.get("f1_nao", np.mean([pc["f1"] for pc in rep["per_class"]])), rep
+    return metrics.single_label_score(y, prob.argmax(axis=1), task.codes), rep
 
 
 def main(argv: list[str] | None = None) -> int:
