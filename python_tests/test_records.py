@@ -7,7 +7,7 @@ import pytest
 from python_tests.synthetic_data import write_record
 from training.datasets import Example, load_windows
 from training.labels import CINC2017, PTBXL17, PTBXL_LEADS
-from training.records import RecordError, read_record
+from training.records import RecordError, read_lead, read_record
 from training.synthetic import synthetic_ecg
 
 
@@ -39,6 +39,19 @@ def test_synthetic_record_round_trip_and_lead_order(tmp_path):
     path = write_record(tmp_path, "rev", x[::-1], 100, shuffled)
     rec = read_record(path, PTBXL_LEADS)
     np.testing.assert_allclose(rec.signal, x, atol=1e-3)  # 1 µV quantisation
+
+
+def test_read_lead_picks_one_lead_by_name(tmp_path):
+    """The simulator's reader: a named lead, else lead I, else the first signal; a .hea path works too."""
+    x = synthetic_ecg(100, 10, leads=12, seed=1)
+    path = write_record(tmp_path, "rev", x[::-1], 100, PTBXL_LEADS[::-1])
+    np.testing.assert_allclose(read_lead(path).signal, x[:1], atol=1e-3)
+    v2 = read_lead(f"{path}.hea", "v2")
+    assert v2.leads == ("V2",) and np.allclose(v2.signal, x[7:8], atol=1e-3)
+    with pytest.raises(RecordError, match=r"^record rev: no lead aVX \(has V6, "):
+        read_lead(path, "aVX")
+    path = write_record(tmp_path, "one", x[3:4], 100, ("ECG",))
+    assert read_lead(path).leads == ("ECG",)
 
 
 def test_flac_format_516(tmp_path):

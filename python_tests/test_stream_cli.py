@@ -62,7 +62,7 @@ BAD = {
                                    "--model", "{model}"], "apply to --record"),
     "unknown device": (["simulate", "--device", "garmin", "--record", "synthetic"], "unknown device 'garmin'"),
     "bad rate": (["simulate", "--device", "movesense", "--rate", "300", "--record", "synthetic"], "300 Hz"),
-    "missing record": (["simulate", "--device", "polar-h10", "--record", "{tmp}/nope"], "no such WFDB record"),
+    "missing record": (["simulate", "--device", "polar-h10", "--record", "{tmp}/nope"], "nope.hea not found"),
     "bad synthetic option": (["simulate", "--device", "polar-h10", "--record", "synthetic:bpm=3"], "bad option 'bpm=3'"),
     "bad probability": (["simulate", "--device", "polar-h10", "--record", "synthetic", "--drop", "2"], "probability"),
     "bad flatline": (["simulate", "--device", "polar-h10", "--record", "synthetic", "--flatline", "5"], "START:END"),

@@ -2,19 +2,20 @@
 
 A record spec is ``synthetic`` or ``synthetic:key=value,...`` (keys ``seconds`` 60, ``hr`` 70,
 ``af`` 0, ``seed`` 0, ``noise`` 0.01 mV, ``wander`` 0.1 mV, ``mains`` 0 mV) or the path of a WFDB
-record (with or without ``.hea``). A record is read in mV, one lead is picked (``lead``, else
-``I``, else its first signal) and brought to the device rate with a polyphase resampler
-(:func:`scipy.signal.resample_poly`): that is the sensor's side, not the preprocessing contract.
+record (with or without ``.hea``), read by the training reader (:func:`training.records.read_lead`:
+mV, one lead by name, else ``I``, else the first signal) and brought to the device rate with a
+polyphase resampler (:func:`scipy.signal.resample_poly`): that is the sensor's side, not the
+preprocessing contract.
 """
 from __future__ import annotations
 
 from math import gcd
-from pathlib import Path
 
 import numpy as np
 from scipy import signal
 
 from streaming.errors import InputError
+from training.records import RecordError, read_lead
 from training.synthetic import synthetic_ecg
 
 SYNTHETIC_DEFAULTS = {"seconds": 60.0, "hr": 70.0, "af": 0.0, "seed": 0.0, "noise": 0.01, "wander": 0.1, "mains": 0.0}
@@ -47,29 +48,12 @@ def load_signal(spec: str, rate: int, lead: str | None = None) -> np.ndarray:
 
 
 def read_record(path: str, lead: str | None = None) -> tuple[np.ndarray, int]:
-    """``(samples in mV, rate)`` of one lead of a WFDB record."""
-    import wfdb
-
-    base = Path(path[:-4] if path.endswith(".hea") else path)
-    if not Path(str(base) + ".hea").is_file():
-        raise InputError(f"record {path}: no such WFDB record (no {base.name}.hea)")
+    """``(samples in mV, rate)`` of one lead of a WFDB record (:func:`training.records.read_lead`)."""
     try:
-        rec = wfdb.rdrecord(str(base))
-    except Exception as e:  # wfdb raises many types on malformed files
-        raise InputError(f"record {path}: cannot read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
-    names = [n.upper() for n in rec.sig_name]
-    if lead is not None:
-        if lead.upper() not in names:
-            raise InputError(f"record {path}: no lead {lead} (has {', '.join(rec.sig_name)})")
-        k = names.index(lead.upper())
-    else:
-        k = names.index("I") if "I" in names else 0
-    x = np.asarray(rec.p_signal[:, k], dtype=np.float64)
-    if not np.isfinite(x).all():
-        raise InputError(f"record {path}: lead {rec.sig_name[k]} has missing (NaN) samples")
-    if int(rec.fs) != rec.fs:
-        raise InputError(f"record {path}: non-integer rate {rec.fs} Hz")
-    return x, int(rec.fs)
+        rec = read_lead(path, lead)
+    except RecordError as e:
+        raise InputError(str(e)) from None
+    return rec.signal[0].astype(np.float64), rec.rate
 
 
 def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:

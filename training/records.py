@@ -29,7 +29,39 @@ def read_record(path: str | Path, leads: tuple[str, ...]) -> Record:
 
     A one-lead task takes the record's only signal whatever its name (AliveCor calls it ``ECG``).
     """
+    rec, name = _open(path)
+    names = [str(n).upper() for n in rec.sig_name]
+    if len(leads) == 1 and len(names) == 1:
+        order = [0]
+    else:
+        if len(names) != len(leads):
+            raise RecordError(f"record {name}: expected {len(leads)} leads, found {len(names)}")
+        missing = [lead for lead in leads if lead.upper() not in names]
+        if missing:
+            raise RecordError(f"record {name}: missing lead(s) {', '.join(missing)} (has {', '.join(rec.sig_name)})")
+        order = [names.index(lead.upper()) for lead in leads]
+    return _millivolts(rec, name, order, tuple(leads))
+
+
+def read_lead(path: str | Path, lead: str | None = None) -> Record:
+    """One lead of any WFDB record (``path`` with or without ``.hea``): ``lead`` by name, else lead I,
+    else the record's first signal."""
+    rec, name = _open(path)
+    names = [str(n).upper() for n in rec.sig_name]
+    if lead is None:
+        k = names.index("I") if "I" in names else 0
+    elif lead.upper() in names:
+        k = names.index(lead.upper())
+    else:
+        raise RecordError(f"record {name}: no lead {lead} (has {', '.join(rec.sig_name)})")
+    return _millivolts(rec, name, [k], (str(rec.sig_name[k]),))
+
+
+def _open(path: str | Path) -> tuple[wfdb.Record, str]:
+    """The record read in physical units, checked for a header, readability, length and rate."""
     path = Path(path)
+    if path.suffix == ".hea":
+        path = path.with_suffix("")
     name = path.name
     if not path.with_suffix(".hea").is_file():
         raise RecordError(f"record {name}: header {path.with_suffix('.hea')} not found")
@@ -46,25 +78,20 @@ def read_record(path: str | Path, leads: tuple[str, ...]) -> Record:
     rate = float(rec.fs)
     if rate != int(rate) or rate < MODEL_RATE:
         raise RecordError(f"record {name}: unsupported sample rate {rate:g} Hz (need an integer rate >= {MODEL_RATE} Hz)")
-    names = [str(n).upper() for n in rec.sig_name]
-    if len(leads) == 1 and len(names) == 1:
-        order = [0]
-    else:
-        if len(names) != len(leads):
-            raise RecordError(f"record {name}: expected {len(leads)} leads, found {len(names)}")
-        missing = [lead for lead in leads if lead.upper() not in names]
-        if missing:
-            raise RecordError(f"record {name}: missing lead(s) {', '.join(missing)} (has {', '.join(rec.sig_name)})")
-        order = [names.index(lead.upper()) for lead in leads]
+    return rec, name
+
+
+def _millivolts(rec: wfdb.Record, name: str, order: list[int], leads: tuple[str, ...]) -> Record:
+    """Signals ``order`` of ``rec`` as ``[leads, n]`` mV, refusing other units and NaN/inf samples."""
     units = {str(u).lower() for u in (np.asarray(rec.units)[order] if rec.units else [])}
     scale = 1.0
     if units == {"uv"}:
         scale = 1e-3
     elif units and units != {"mv"}:
         raise RecordError(f"record {name}: unsupported units {sorted(units)} (expected mV or uV)")
-    x = sig[:, order].T * scale
+    x = rec.p_signal[:, order].T * scale
     bad = ~np.isfinite(x)
     if bad.any():
         leads_bad = sorted({leads[i] for i in np.nonzero(bad)[0]})
         raise RecordError(f"record {name}: {int(bad.sum())} NaN/inf samples in lead(s) {', '.join(leads_bad)}")
-    return Record(name=name, signal=x, rate=int(rate), leads=tuple(leads))
+    return Record(name=name, signal=x, rate=int(rec.fs), leads=leads)
