@@ -72,3 +72,21 @@ def test_selection_score_matches_the_report():
     assert single_label_score(y, pred, ["N", "A", "O", "~"]) == rep["f1_nao"]
     rep = singlelabel_report(y, prob, ["a", "b", "c", "d"], pred)
     assert single_label_score(y, pred, ["a", "b", "c", "d"]) == np.mean([pc["f1"] for pc in rep["per_class"]])
+
+
+def test_tuning_picks_a_steady_point():
+    """The recall target holds at the pick and at every neighbouring grid point (AF step 0.01, Other 0.02)."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, 500)
+    prob = rng.dirichlet(np.ones(4), 500)
+    prob[np.arange(500), y] += 0.3
+    prob[y == 1, 1] -= 0.2
+    prob = np.clip(prob, 1e-3, None)
+    prob /= prob.sum(1, keepdims=True)
+    codes = ["N", "A", "O", "~"]
+    th = tune_single_label(y, prob, codes, min_recall=0.9)
+    for d_af in (-0.01, 0, 0.01):
+        for d_o in (-0.02, 0, 0.02):
+            t = th + np.array([0, d_af, d_o, 0])
+            pred = decide(prob, t, False).argmax(1)
+            assert ((pred == 1) & (y == 1)).sum() / (y == 1).sum() >= 0.9, (th, d_af, d_o)

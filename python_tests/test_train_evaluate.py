@@ -157,3 +157,25 @@ def test_split_seed_alone_picks_the_cinc_validation_records(tmp_path):
         assert r.returncode == 0, r.stderr[-2000:]
         val[name] = json.loads((out / "bundle.json").read_text())["provenance"]["val_split"]
     assert val["a"] == val["b"] == {"fraction": 0.2, "seed": 0} and val["c"] == {"fraction": 0.2, "seed": 7}
+
+
+def test_retune_rewrites_thresholds_and_metrics(tmp_path):
+    """training.retune recomputes what training tuned (same rule, same records), after any change
+    of the thresholds; the weights stay byte for byte."""
+    data = write_cinc(tmp_path / "cinc", per_class=6)
+    out = tmp_path / "run"
+    r = run(["-m", "training.train", "--task", "cinc2017", "--data", str(data), "--out", str(out),
+             "--model-kwargs", '{"leads": 1, "multi_label": false}', *TINY])
+    assert r.returncode == 0, r.stderr[-2000:]
+    trained = json.loads((out / "bundle.json").read_text())
+    weights = (out / "weights.pt").read_bytes()
+    spoiled = {**trained, "labels": [{**lab, "threshold": 0.9} for lab in trained["labels"]], "metrics": {}}
+    (out / "bundle.json").write_text(json.dumps(spoiled))
+    r = run(["-m", "training.retune", "--checkpoint", str(out), "--data", str(data), "--no-progress"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "A:0.9->" in r.stdout and r.stdout.strip().splitlines()[-1].startswith("f1_nao=")
+    retuned = json.loads((out / "bundle.json").read_text())
+    assert [lab["threshold"] for lab in retuned["labels"]] == [lab["threshold"] for lab in trained["labels"]]
+    assert retuned["metrics"] == trained["metrics"] and (out / "weights.pt").read_bytes() == weights
+    r = run(["-m", "training.retune", "--checkpoint", str(tmp_path / "none"), "--data", str(data)])
+    assert r.returncode == 2 and "no such file or folder" in r.stderr and "Traceback" not in r.stderr

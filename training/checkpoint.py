@@ -79,8 +79,13 @@ def save_bundle(path: Path, model: nn.Module, model_name: str, model_kwargs: dic
         "preprocessing": pre,
         **meta,
     }
-    (path / METADATA).write_text(json.dumps(doc, indent=2) + "\n")
+    write_metadata(path, doc)
     return path
+
+
+def write_metadata(path: Path, doc: dict) -> None:
+    """Write a bundle's ``bundle.json`` (its weights untouched)."""
+    (Path(path) / METADATA).write_text(json.dumps(doc, indent=2) + "\n")
 
 
 def load_bundle(path: str | Path) -> Bundle:

@@ -262,17 +262,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def tune_and_report(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Thresholds tuned on validation records ``(y, prob)`` and the report at those thresholds."""
+    if task.multi_label:
+        thresholds = metrics.tune_thresholds(y, prob)
+        return thresholds, metrics.multilabel_report(y, prob, thresholds, task.codes)
+    thresholds = decision.tune_single_label(y, prob, task.codes)
+    return thresholds, metrics.singlelabel_report(y, prob, task.codes, decision.decide(prob, thresholds, False).argmax(1))
+
+
+def bundle_metrics(rep: dict) -> dict:
+    """A report as a bundle's ``metrics`` entry: the summary first, per-class rows last."""
+    return {"split": "validation", **{k: v for k, v in rep.items() if k != "per_class"}, "per_class": rep["per_class"]}
+
+
 def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: dict, tr: datasets.WindowSet,
            va: datasets.WindowSet, history: list[dict], best_epoch: int, wall: float) -> None:
     """Tune thresholds, write the bundle, metrics.json, plots and (when possible) int8 calibration."""
     model.eval()
     prob = record_probabilities(predict(model, va.x, task.multi_label), va.record, len(va.examples))
-    if task.multi_label:
-        thresholds = metrics.tune_thresholds(va.y, prob)
-        rep = metrics.multilabel_report(va.y, prob, thresholds, task.codes)
-    else:
-        thresholds = decision.tune_single_label(va.y, prob, task.codes)
-        rep = metrics.singlelabel_report(va.y, prob, task.codes, decision.decide(prob, thresholds, False).argmax(1))
+    thresholds, rep = tune_and_report(task, va.y, prob)
     folds = sorted({e.fold for e in tr.examples if e.fold is not None})
     provenance = {
         "dataset": task.dataset, "data_dir": str(args.data), "train_records": len(tr.examples),
@@ -281,7 +290,6 @@ def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: di
         "val_split": None if task.multi_label else {"fraction": args.val_fraction, "seed": args.split_seed},
         "skipped_records": len(tr.skipped) + len(va.skipped),
     }
-    summary = {k: v for k, v in rep.items() if k != "per_class"}
     run_meta = {
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "best_epoch": best_epoch + 1, "epochs_run": len(history), "wall_seconds": round(wall, 1),
@@ -291,7 +299,7 @@ def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: di
     }
     out = args.out
     save_bundle(out, model, model_name, model_kwargs, task, thresholds.tolist(), provenance=provenance,
-                metrics={"split": "validation", **summary, "per_class": rep["per_class"]}, training=run_meta)
+                metrics=bundle_metrics(rep), training=run_meta)
     (out / "metrics.json").write_text(json.dumps({"validation": rep, "history": history, **run_meta}, indent=2) + "\n")
     report.write_plots(out / "plots", task, va.y, prob, thresholds, rep, history)
     print(report.format_table(task, rep))
