@@ -48,11 +48,15 @@ def tune_single_label(y: np.ndarray, prob: np.ndarray, codes: list[str], boost_c
     free = [codes.index(f) for f in free_codes if f in codes and f != boost_code]
     grids = [np.round(np.arange(0.02, 1.0 / k + 1e-9, 0.01), 2)] + [np.round(np.arange(0.10, 0.401, 0.02), 2)] * len(free)
     shape = tuple(len(g) for g in grids)
-    score, recall = np.zeros(shape), np.zeros(shape)
-    for idx in np.ndindex(shape):
+
+    def at(idx: tuple[int, ...]) -> np.ndarray:
         th = base.copy()
         th[[c, *free]] = [g[i] for g, i in zip(grids, idx)]
-        pred = decide(prob, th, False).argmax(axis=1)
+        return th
+
+    score, recall = np.zeros(shape), np.zeros(shape)
+    for idx in np.ndindex(shape):
+        pred = decide(prob, at(idx), False).argmax(axis=1)
         recall[idx] = prf(y == c, pred == c)[1]
         score[idx] = single_label_score(y, pred, codes)
     reaches = recall >= min_recall
@@ -64,6 +68,4 @@ def tune_single_label(y: np.ndarray, prob: np.ndarray, codes: list[str], boost_c
         best = np.unravel_index(np.argmax(np.where(reaches, score, -np.inf)), shape)
     else:
         best = np.unravel_index(np.argmax(recall), shape)
-    th = base.copy()
-    th[[c, *free]] = [g[i] for g, i in zip(grids, best)]
-    return th
+    return at(best)

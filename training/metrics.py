@@ -99,7 +99,7 @@ def singlelabel_report(y: np.ndarray, prob: np.ndarray, codes: list[str], pred: 
            "per_class": per_class, "confusion": confusion(y, pred, len(codes)).tolist()}
     f1 = {pc["code"]: pc["f1"] for pc in per_class}
     if {"N", "A", "O", "~"} <= set(f1):
-        out["f1_nao"] = float(np.mean([f1["N"], f1["A"], f1["O"]]))
+        out["f1_nao"] = _f1_nao(f1)
         out["f1_noisy"] = f1["~"]
         out["noisy_gate"] = noisy_gate(y, pred, codes.index("~"))
     return out
@@ -110,8 +110,13 @@ def single_label_score(y: np.ndarray, pred: np.ndarray, codes: list[str]) -> flo
     codes (N/A/O/~), else the macro F1 over all classes."""
     f1 = {code: prf(y == c, pred == c)[2] for c, code in enumerate(codes)}
     if {"N", "A", "O", "~"} <= set(f1):
-        return float(np.mean([f1["N"], f1["A"], f1["O"]]))
+        return _f1_nao(f1)
     return float(np.mean(list(f1.values())))
+
+
+def _f1_nao(f1: dict[str, float]) -> float:
+    """CinC 2017's official score from per-class F1s: the mean of Normal, AF and Other rhythm."""
+    return float(np.mean([f1["N"], f1["A"], f1["O"]]))
 
 
 def noisy_gate(y: np.ndarray, pred: np.ndarray, noisy: int) -> dict:

@@ -147,13 +147,11 @@ def refresh_batchnorm(model: nn.Module, x: np.ndarray, batch: int, limit: int = 
               device=next(model.parameters()).device)
 
 
-def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[float, dict]:
-    """Early-stopping score: macro-AUROC (multi-label) or f1_nao / macro-F1 (single-label)."""
+def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> float:
+    """Early-stopping score: macro-AUROC (multi-label) or f1_nao / macro-F1 of the arg-max (single-label)."""
     if task.multi_label:
-        rep = metrics.multilabel_report(y, prob, metrics.tune_thresholds(y, prob), task.codes)
-        return rep["macro_auroc"], rep
-    rep = metrics.singlelabel_report(y, prob, task.codes)
-    return metrics.single_label_score(y, prob.argmax(axis=1), task.codes), rep
+        return metrics.multilabel_report(y, prob, metrics.tune_thresholds(y, prob), task.codes)["macro_auroc"]
+    return metrics.single_label_score(y, prob.argmax(axis=1), task.codes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             if ema is not None:
                 refresh_batchnorm(scored, tr.x, args.batch_size)
             prob = record_probabilities(predict(scored, va.x, task.multi_label), va.record, len(va.examples))
-            score, _ = validation_score(task, va.y, prob)
+            score = validation_score(task, va.y, prob)
             history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_score": float(score)})
             print(f"epoch {epoch + 1:3d}  train_loss {np.mean(losses):.4f}  val_score {score:.4f}  "
                   f"elapsed {time.time() - t0:.0f}s", flush=True)
