@@ -1,5 +1,11 @@
 """``python -m streaming``: ``simulate`` a patch's frame stream, ``stream`` frames through the live loop.
 
+``stream --probabilities FILE`` replaces the model with recorded outputs (a JSON object with
+``codes``, ``thresholds``, ``multi_label`` and ``outputs``, one row per classified window in turn,
+like the golden live files' scripted model), so that a port's loop can be compared with this one
+on the same bytes; ``--emit-input`` adds each window's model input (``min``, ``max``, ``mean``,
+``sum_abs``; with ``=full`` also its ``values``).
+
 Errors in the input (missing files, malformed frames, unknown devices, a model the device cannot
 feed) print one line, ``error: ...``, to stderr and exit with status 2.
 """
@@ -14,7 +20,8 @@ from streaming.classifier import check_pairing, load_classifier
 from streaming.devices import DEVICE_NAMES, Device, get_device
 from streaming.errors import InputError, StreamError
 from streaming.frame_file import read_frames, write_frames
-from streaming.live import HOP_SECONDS, LiveLoop
+from streaming.golden import ScriptedClassifier
+from streaming.live import HOP_SECONDS, LiveLoop, WindowResult
 from streaming.records import load_signal
 from streaming.sequencer import Event
 from streaming.simulator import Faults, parse_flatline, simulate
@@ -56,8 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     src = st.add_mutually_exclusive_group(required=True)
     src.add_argument("--record", help="simulate this record (WFDB path or synthetic[:...]) with the faults given")
     src.add_argument("--frames", help="a hex frame file written by 'simulate' (no fault or --lead options then)")
-    st.add_argument("--model", required=True, help="checkpoint bundle folder, or an ExecuTorch .pte")
+    model = st.add_mutually_exclusive_group(required=True)
+    model.add_argument("--model", help="checkpoint bundle folder, or an ExecuTorch .pte")
+    model.add_argument("--probabilities", metavar="FILE",
+                       help='recorded outputs instead of a model: JSON {"codes": [...], "thresholds": [...], '
+                            '"multi_label": bool, "outputs": [[...], ...]} (optional "leads"); one row per '
+                            'classified window in turn, reused from the first when they run out')
     st.add_argument("--hop", type=float, default=HOP_SECONDS, help="seconds between window starts")
+    st.add_argument("--emit-input", nargs="?", const="summary", choices=("summary", "full"),
+                    help='add "input" to each window line: min, max, mean, sum_abs of the float32 model input '
+                         '(6 decimals; null when not preprocessed); =full adds its "values"')
     return p
 
 
@@ -78,13 +93,43 @@ def run_simulate(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def load_probabilities(path: str, device: Device) -> ScriptedClassifier:
+    """The ``--probabilities`` file as a scripted classifier; a malformed file is one :class:`InputError`."""
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise InputError(f"probabilities {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"probabilities {path}: not a JSON file ({type(e).__name__})") from None
+
+    def numbers(row, what: str) -> list[float]:
+        if (not isinstance(row, list) or len(row) != len(codes)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row)):
+            raise InputError(f"probabilities {path}: {what} must be {len(codes)} numbers, one per code")
+        return [float(v) for v in row]
+
+    codes = doc.get("codes") if isinstance(doc, dict) else None
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        raise InputError(f"probabilities {path}: 'codes' must be a non-empty list of strings")
+    if not isinstance(doc.get("multi_label"), bool):
+        raise InputError(f"probabilities {path}: 'multi_label' must be true or false")
+    outputs = doc.get("outputs")
+    if not isinstance(outputs, list) or not outputs:
+        raise InputError(f"probabilities {path}: 'outputs' must be a non-empty list of rows")
+    leads = doc.get("leads", [f"lead {i + 1}" for i in range(device.leads)])
+    return ScriptedClassifier(outputs=[numbers(r, f"outputs row {i}") for i, r in enumerate(outputs)], codes=codes,
+                              thresholds=numbers(doc.get("thresholds"), "'thresholds'"), leads=list(leads),
+                              multi_label=doc["multi_label"], name=f"probabilities {path}")
+
+
 def run_stream(args: argparse.Namespace, out: TextIO) -> int:
     device = get_device(args.device, args.rate)
     if args.hop <= 0:
         raise InputError(f"--hop {args.hop}: must be > 0 seconds")
     if args.frames and (faults_from(args) != Faults(seed=args.seed) or args.lead):
         raise InputError("fault and --lead options apply to --record; a --frames file is streamed as it is")
-    classifier = load_classifier(args.model)
+    classifier = load_classifier(args.model) if args.model else load_probabilities(args.probabilities, device)
     check_pairing(classifier, device)
     frames = read_frames(args.frames) if args.frames else simulated_frames(args, device)
     loop = LiveLoop(device, classifier, args.hop)
@@ -93,12 +138,17 @@ def run_stream(args: argparse.Namespace, out: TextIO) -> int:
         items = loop.feed(data)
         decoded += not any(isinstance(i, Event) and i.kind == "bad_frame" for i in items)
         for item in items:
-            out.write(json.dumps(item.to_dict()) + "\n")
+            out.write(json.dumps(line(item, args.emit_input)) + "\n")
     for item in loop.finish():
-        out.write(json.dumps(item.to_dict()) + "\n")
+        out.write(json.dumps(line(item, args.emit_input)) + "\n")
     if decoded == 0:
         raise InputError(f"none of the {len(frames)} frames decodes as {device.label} ECG")
     return 0
+
+
+def line(item: Event | WindowResult, emit_input: str | None) -> dict:
+    """One output line: an event, or a window (with its model input when asked)."""
+    return item.to_dict() if isinstance(item, Event) else item.to_dict(emit_input)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from streaming.classifier import Classifier, check_pairing
 from streaming.decision import Debouncer, above_threshold, decision_numbers
 from streaming.devices import Device
@@ -28,6 +30,7 @@ from training.preprocessing import MODEL_RATE, Preprocessed, input_length, prepr
 from training.quality import Quality, assess_quality, quality_numbers
 
 HOP_SECONDS = 5.0
+INPUT_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,10 @@ class WindowResult:
     findings: list[str]
     codes: list[str]
 
-    def to_dict(self) -> dict:
-        """The line the ``stream`` command prints for this window."""
-        return {
+    def to_dict(self, emit_input: str | None = None) -> dict:
+        """The line the ``stream`` command prints for this window; ``emit_input`` ``"summary"`` or
+        ``"full"`` adds the model input (:func:`input_summary`) under ``"input"``."""
+        d = {
             "window": self.window.index, "start_sample": self.window.start,
             "start_s": round(self.window.start / self.rate, 6), "segment": self.window.segment,
             "status": self.status, "reason": self.reason,
@@ -58,6 +62,21 @@ class WindowResult:
             {c: round(float(p), 6) for c, p in zip(self.codes, self.probabilities)},
             "above": self.above, "findings": self.findings,
         }
+        if emit_input is not None:
+            d["input"] = None if self.preprocessed is None else input_summary(self.preprocessed.window,
+                                                                               emit_input == "full")
+        return d
+
+
+def input_summary(window: np.ndarray, full: bool = False) -> dict:
+    """``min``, ``max``, ``mean`` and ``sum_abs`` of a float32 model input (in float64, rounded to
+    ``INPUT_DECIMALS``), and with ``full`` its ``values`` (leads concatenated): what a port compares."""
+    x = np.asarray(window, dtype=np.float32).astype(np.float64).ravel()
+    d = {"min": round(float(x.min()), INPUT_DECIMALS), "max": round(float(x.max()), INPUT_DECIMALS),
+         "mean": round(float(x.mean()), INPUT_DECIMALS), "sum_abs": round(float(np.abs(x).sum()), INPUT_DECIMALS)}
+    if full:
+        d["values"] = [round(float(v), INPUT_DECIMALS) for v in x]
+    return d
 
 
 class LiveLoop:
