@@ -1,0 +1,158 @@
+import Foundation
+
+/// The sequencer's numbers, read from the manifest's `live.sequencer`.
+public struct SequencerNumbers: Codable, Sendable, Equatable {
+    public let reorderDepthFrames: Int
+    public let gapToleranceSamples: Double
+    public let clockJumpSeconds: Double
+    public let duplicateMemoryFrames: Int
+
+    enum CodingKeys: String, CodingKey {
+        case reorderDepthFrames = "reorder_depth_frames"
+        case gapToleranceSamples = "gap_tolerance_samples"
+        case clockJumpSeconds = "clock_jump_seconds"
+        case duplicateMemoryFrames = "duplicate_memory_frames"
+    }
+}
+
+/// Something the timestamps (or the bytes) tell about the transport.
+public struct StreamEvent: Sendable, Equatable {
+    /// The event kinds, named as Python's `Event.kind`.
+    public enum Kind: String, Sendable {
+        case gap, duplicate, late, reordered
+        case clockJump = "clock_jump"
+        case badFrame = "bad_frame"
+    }
+
+    public let kind: Kind
+    /// Arrival number of the frame that revealed it (0-based).
+    public let frame: Int
+    /// Stream index where it takes effect.
+    public var atSample: Int? = nil
+    /// Gaps only.
+    public var missingSamples: Int? = nil
+    /// Bad frames only.
+    public var message: String? = nil
+}
+
+/// Samples released in order: `samplesMV[k]` is stream sample `start + k`.
+public struct Chunk: Sendable, Equatable {
+    public let start: Int
+    public let samplesMV: [Double]
+    /// The first chunk of the stream or after a clock jump.
+    public let restart: Bool
+}
+
+/// What the sequencer releases, in the order it happens.
+public enum SequencedItem: Sendable, Equatable {
+    case event(StreamEvent)
+    case chunk(Chunk)
+}
+
+/// Frames in arrival order -> contiguous samples on a stream index, plus what went wrong.
+///
+/// A port of `streaming/sequencer.py`: frames are held back `reorderDepthFrames` deep and sorted
+/// by time; a released frame later than the previous end by more than the tolerance opens a gap,
+/// one far off (or earlier) is a clock jump that restarts the stream; duplicates and late frames
+/// are dropped at arrival, and bytes that do not decode are a `bad_frame` event.
+public struct FrameSequencer: Sendable {
+    private struct Pending: Sendable {
+        let firstSampleSeconds: Double
+        let arrival: Int
+        let frame: DecodedFrame
+
+        func precedes(_ other: Pending) -> Bool {
+            (firstSampleSeconds, arrival) < (other.firstSampleSeconds, other.arrival)
+        }
+    }
+
+    private struct FrameKey: Equatable, Sendable {
+        let timestamp: UInt64
+        let count: Int
+    }
+
+    public let device: Device
+    public let numbers: SequencerNumbers
+    private var pending: [Pending] = []
+    private var recent: [FrameKey] = []
+    private var arrivals = 0
+    private var nextIndex = 0
+    private var nextTimeSeconds: Double?
+
+    public init(device: Device, numbers: SequencerNumbers) {
+        self.device = device
+        self.numbers = numbers
+    }
+
+    private var rate: Double { Double(device.rate) }
+
+    /// One notification's bytes.
+    public mutating func push(_ data: [UInt8]) -> [SequencedItem] {
+        let arrival = arrivals
+        arrivals += 1
+        let frame: DecodedFrame
+        do {
+            frame = try device.decode(data)
+        } catch {
+            return [.event(StreamEvent(kind: .badFrame, frame: arrival, message: error.message))]
+        }
+        let key = FrameKey(timestamp: frame.timestamp, count: frame.samplesMV.count)
+        if recent.contains(key)
+            || pending.contains(where: { FrameKey(timestamp: $0.frame.timestamp, count: $0.frame.samplesMV.count) == key }) {
+            return [.event(StreamEvent(kind: .duplicate, frame: arrival))]
+        }
+        var out: [SequencedItem] = []
+        let item = Pending(firstSampleSeconds: frame.firstSampleSeconds, arrival: arrival, frame: frame)
+        if let nextTime = nextTimeSeconds {
+            let early = nextTime - frame.firstSampleSeconds
+            if early > numbers.clockJumpSeconds || -early > numbers.clockJumpSeconds {
+                out += flush()
+                return out + release(item)
+            }
+            if early * rate > numbers.gapToleranceSamples {
+                return [.event(StreamEvent(kind: .late, frame: arrival, atSample: nextIndex))]
+            }
+        }
+        if let last = pending.last, item.precedes(last) {
+            out.append(.event(StreamEvent(kind: .reordered, frame: arrival)))
+        }
+        pending.append(item)
+        pending.sort { $0.precedes($1) }
+        while pending.count > numbers.reorderDepthFrames {
+            out += release(pending.removeFirst())
+        }
+        return out
+    }
+
+    /// Release every frame held back (end of stream, or before a clock jump).
+    public mutating func flush() -> [SequencedItem] {
+        var out: [SequencedItem] = []
+        while !pending.isEmpty { out += release(pending.removeFirst()) }
+        return out
+    }
+
+    private mutating func release(_ item: Pending) -> [SequencedItem] {
+        var out: [SequencedItem] = []
+        var restart = true
+        if let nextTime = nextTimeSeconds {
+            restart = false
+            let late = (item.firstSampleSeconds - nextTime) * rate
+            if late < -numbers.gapToleranceSamples || late > numbers.clockJumpSeconds * rate {
+                out.append(.event(StreamEvent(kind: .clockJump, frame: item.arrival, atSample: nextIndex)))
+                restart = true
+            } else if late > numbers.gapToleranceSamples {
+                let missing = Int(late.rounded(.toNearestOrEven))
+                out.append(.event(StreamEvent(kind: .gap, frame: item.arrival, atSample: nextIndex,
+                                              missingSamples: missing)))
+                nextIndex += missing
+            }
+        }
+        let n = item.frame.samplesMV.count
+        out.append(.chunk(Chunk(start: nextIndex, samplesMV: item.frame.samplesMV, restart: restart)))
+        nextIndex += n
+        nextTimeSeconds = item.firstSampleSeconds + Double(n) / rate
+        recent.append(FrameKey(timestamp: item.frame.timestamp, count: n))
+        if recent.count > numbers.duplicateMemoryFrames { recent.removeFirst(recent.count - numbers.duplicateMemoryFrames) }
+        return out
+    }
+}

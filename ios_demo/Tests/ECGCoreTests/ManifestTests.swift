@@ -1,0 +1,195 @@
+import ECGCore
+import Foundation
+import XCTest
+
+/// The exported `manifest.json` files (folders in `LAMSCN_MANIFEST_DIRS`, colon-separated, built
+/// by `test.sh` with `export/build.py`) and broken manifests, each refused with one clear line.
+final class ManifestTests: XCTestCase {
+    /// A minimal valid manifest around one artifact file, from the golden contract and numbers.
+    func syntheticFolder(leads: Int = 1) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let artifact = Array("not a real model".utf8)
+        try Data(artifact).write(to: folder.appendingPathComponent("model.int8.mlpackage"))
+        let pre = try XCTUnwrap(try Golden.load("preprocessing/preprocessing_130hz.json")["contract"])
+        let numbers = try XCTUnwrap(try Golden.load("streaming/live_polar_h10.json")["numbers"])
+        let labels: [JSONValue] = ["N", "A", "O", "~"].map {
+            .object([("code", .string($0)), ("name", .string("class \($0)")), ("snomed_ct", .array([])),
+                     ("threshold", .double(0.25))])
+        }
+        let doc = JSONValue.object([
+            ("schema_version", .string(Manifest.schemaVersion)),
+            ("model", .object([("name", .string("test")), ("version", .string("1")), ("architecture", .string("LAMSCN")),
+                               ("kwargs", .object([])), ("parameters", .int(10))])),
+            ("task", .object([("name", .string("cinc2017")), ("multi_label", .bool(false))])),
+            ("labels", .array(labels)),
+            ("leads", .array((0..<leads).map { .string("L\($0)") })),
+            ("sample_rate_hz", .int(100)),
+            ("window", .object([("samples", .int(1000)), ("seconds", .int(10))])),
+            ("input", .object([("name", .string("ecg")), ("dtype", .string("float32")),
+                               ("shape", .array([.int(1), .int(leads), .int(1000)]))])),
+            ("output", .object([("name", .string("probabilities")), ("dtype", .string("float32")),
+                                ("shape", .array([.int(1), .int(4)]))])),
+            ("preprocessing", pre),
+            ("decision", .object([("rule", .string("scaled_argmax")), ("description", .string("argmax p/t"))])),
+            ("live", .object([("hop_seconds", try XCTUnwrap(numbers["hop_seconds"])),
+                              ("sequencer", try XCTUnwrap(numbers["sequencer"])),
+                              ("quality", try XCTUnwrap(numbers["quality"])),
+                              ("heart_rate", try XCTUnwrap(numbers["heart_rate"])),
+                              ("debounce", try XCTUnwrap(numbers["decision"]))])),
+            ("artifacts", .array([.object([("file", .string("model.int8.mlpackage")), ("runtime", .string("coreml-mlprogram")),
+                                           ("precision", .string("int8-weights")), ("bytes", .int(artifact.count)),
+                                           ("sha256", .string(SHA256.hex(artifact))), ("sha256_of", .string("file"))])])),
+            ("metrics", .object([])), ("provenance", .object([])),
+            ("tools", .object([("torch", .string("2.13.0")), ("executorch", .string("1.5.1")),
+                               ("coremltools", .string("9.0")), ("numpy", .string("2.3.5"))])),
+        ])
+        try write(doc, folder)
+        return folder
+    }
+
+    func write(_ doc: JSONValue, _ folder: URL) throws {
+        try Data(doc.text.utf8).write(to: folder.appendingPathComponent(Manifest.fileName))
+    }
+
+    func read(_ folder: URL) throws -> JSONValue {
+        try JSONValue.parse(try Data(contentsOf: folder.appendingPathComponent(Manifest.fileName)))
+    }
+
+    func assertRefused(_ folder: URL, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try Manifest.load(folder), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(expected), "\(error)", file: file, line: line)
+            XCTAssertFalse("\(error)".contains("\n"), "one line", file: file, line: line)
+        }
+    }
+
+    /// Broken copies of a manifest folder: schema version, checksum, missing field, shapes, JSON.
+    func checkBrokenCopies(of folder: URL) throws {
+        let doc = try read(folder)
+        let copy = { () throws -> URL in
+            let to = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString)")
+            try FileManager.default.copyItem(at: folder, to: to)
+            return to
+        }
+        let schema = try copy()
+        try write(doc.replacing("schema_version", with: .string("lamscn-manifest/2")), schema)
+        assertRefused(schema, "manifest schema_version 'lamscn-manifest/2', expected 'lamscn-manifest/1'")
+
+        let missing = try copy()
+        try write(doc.removing("labels"), missing)
+        assertRefused(missing, "manifest invalid at (root): 'labels' is a required property")
+
+        let nested = try copy()
+        try write(doc.replacing("live", with: try XCTUnwrap(doc["live"]).removing("quality")), nested)
+        assertRefused(nested, "manifest invalid at live: 'quality' is a required property")
+
+        let shape = try copy()
+        try write(doc.replacing("input", with: try XCTUnwrap(doc["input"]).replacing("shape", with: .array([.int(1), .int(3), .int(1000)]))), shape)
+        assertRefused(shape, "manifest invalid at input/shape")
+
+        let checksum = try copy()
+        let art = try XCTUnwrap(doc["artifacts"]?[0]?["file"]?.string)
+        var target = checksum.appendingPathComponent(art)
+        var isFolder: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: target.path, isDirectory: &isFolder)
+        if isFolder.boolValue { target = target.appendingPathComponent("Manifest.json") }
+        var bytes = try Data(contentsOf: target)
+        bytes[bytes.startIndex] ^= 0x01
+        try bytes.write(to: target)
+        assertRefused(checksum, "artifact \(art): sha256 ")
+
+        let gone = try copy()
+        try FileManager.default.removeItem(at: gone.appendingPathComponent(art))
+        assertRefused(gone, "no such file or folder")
+
+        let text = try copy()
+        try Data("{\"schema_version\": ".utf8).write(to: text.appendingPathComponent(Manifest.fileName))
+        assertRefused(text, "not valid JSON")
+        assertRefused(folder.appendingPathComponent("nowhere"), "no such file")
+    }
+
+    func testSyntheticManifestLoadsAndBrokenCopiesAreRefused() throws {
+        let folder = try syntheticFolder()
+        let m = try Manifest.load(folder)
+        XCTAssertEqual(m.codes, ["N", "A", "O", "~"])
+        XCTAssertNoThrow(try m.check(fits: try Device.named("polar-h10")))
+        XCTAssertThrowsError(try m.check(fits: try Device.named("movesense", rate: 250))) {  // its contract has 130 Hz only
+            XCTAssertEqual("\($0)", "the manifest's preprocessing has no input length for 250 Hz")
+        }
+        try checkBrokenCopies(of: folder)
+    }
+
+    func testALeadMismatchIsRefused() throws {
+        let m = try Manifest.load(try syntheticFolder(leads: 12))
+        XCTAssertThrowsError(try m.check(fits: try Device.named("polar-h10"))) {
+            XCTAssertEqual("\($0)", "this model needs 12 leads; Polar H10 provides 1")
+        }
+    }
+
+    func testModelSelfTestRefusesAMismatchedModel() throws {
+        let m = try Manifest.load(try syntheticFolder())
+        var good = ScriptedClassifier(codes: m.codes, thresholds: m.thresholds, leads: m.leads, multiLabel: false,
+                                      outputs: [[0.7, 0.1, 0.1, 0.1]])
+        XCTAssertNoThrow(try ModelSelfTest.run(&good, manifest: m))
+        var short = ScriptedClassifier(codes: m.codes, thresholds: m.thresholds, leads: m.leads, multiLabel: false,
+                                       outputs: [[0.7, 0.3]])
+        XCTAssertThrowsError(try ModelSelfTest.run(&short, manifest: m)) {
+            XCTAssertEqual("\($0)", "model self-test: 2 outputs, the manifest has 4 labels")
+        }
+        var notSoftmax = ScriptedClassifier(codes: m.codes, thresholds: m.thresholds, leads: m.leads, multiLabel: false,
+                                            outputs: [[0.7, 0.7, 0.1, 0.1]])
+        XCTAssertThrowsError(try ModelSelfTest.run(&notSoftmax, manifest: m))
+        var otherLabels = ScriptedClassifier(codes: ["X"], thresholds: [0.5], leads: m.leads, multiLabel: false,
+                                             outputs: [[1.0]])
+        XCTAssertThrowsError(try ModelSelfTest.run(&otherLabels, manifest: m))
+    }
+
+    /// Folders built by `python export/build.py` (one per model, `ios/manifest.json` inside).
+    func exportedFolders() throws -> [URL] {
+        guard let dirs = ProcessInfo.processInfo.environment["LAMSCN_MANIFEST_DIRS"], !dirs.isEmpty else {
+            throw XCTSkip("LAMSCN_MANIFEST_DIRS is not set: test.sh sets it when the Python venv can build manifests")
+        }
+        return dirs.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+    }
+
+    func testExportedManifestsLoadTheirChecksumsHoldAndTheirNumbersAreTheGoldenOnes() throws {
+        let folders = try exportedFolders()
+        XCTAssertFalse(folders.isEmpty)
+        let h10 = try Device.named("polar-h10")
+        for folder in folders {
+            let m = try Manifest.load(folder)
+            print("manifest \(folder.path): \(m.model.name), \(m.leads.count) lead(s), \(m.artifacts.count) artifacts verified")
+            XCTAssertEqual(m.input.shape, [1, m.leads.count, m.window.samples])
+            _ = try m.artifact(runtime: "coreml-mlprogram")
+            for rate in [130, 250, 300, 360, 500] {
+                XCTAssertEqual(m.preprocessing.antialias.tapsByRate[String(rate)],
+                               try Golden.contract(rate: rate).antialias.tapsByRate[String(rate)], "taps at \(rate) Hz")
+            }
+            XCTAssertEqual(m.preprocessing.bandpass, try Golden.contract(rate: 130).bandpass)
+            XCTAssertEqual(m.live, try Golden.liveNumbers(try Golden.load("streaming/live_polar_h10.json")))
+            if m.leads.count == 1 {
+                XCTAssertNoThrow(try m.check(fits: h10))
+                XCTAssertNoThrow(try m.check(fits: try Device.named("movesense", rate: 512)))
+            } else {
+                XCTAssertThrowsError(try m.check(fits: h10)) {
+                    XCTAssertEqual("\($0)", "this model needs \(m.leads.count) leads; Polar H10 provides 1")
+                }
+            }
+            try checkBrokenCopies(of: folder)
+        }
+    }
+}
+
+extension JSONValue {
+    /// A copy of this object with `key` set (added at the end when absent).
+    func replacing(_ key: String, with value: JSONValue) -> JSONValue {
+        guard var m = members else { return self }
+        if let i = m.firstIndex(where: { $0.0 == key }) { m[i].1 = value } else { m.append((key, value)) }
+        return .object(m)
+    }
+
+    /// A copy of this object without `key`.
+    func removing(_ key: String) -> JSONValue {
+        .object((members ?? []).filter { $0.0 != key })
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Build and test the iOS demo's Swift package (Linux or macOS). The last line is
+# "N passed, N failed, N skipped"; the exit status is non-zero on a failure or when no test ran.
+#
+# Exported manifests for the real-manifest tests: LAMSCN_MANIFEST_DIRS (colon-separated folders
+# holding manifest.json) if set; else, when the repo's .venv exists, built once into
+# .build/manifests/ with `python export/build.py --target ios` (rebuilt when the checkpoint or the
+# exporter changes); else those tests are skipped with the reason printed.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+export PATH="/opt/swift/usr/bin:$PATH"
+cd "$here"
+
+fail() { echo "error: $1"; echo "0 passed, 1 failed"; exit 1; }
+command -v swift >/dev/null || fail "swift not found (expected at /opt/swift/usr/bin or on PATH)"
+
+if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
+  if [ -x "$repo/.venv/bin/python" ]; then
+    dirs=()
+    for model in lamscn_1lead_cinc2017 lamscn_12lead_ptbxl17; do
+      out="$here/.build/manifests/$model"
+      manifest="$out/ios/manifest.json"
+      if [ ! -f "$manifest" ] || [ -n "$(find "$repo/checkpoints/$model" "$repo/export" -newer "$manifest" -type f 2>/dev/null | head -1)" ]; then
+        echo "building $model's iOS export into $out (python export/build.py)"
+        mkdir -p "$out"
+        if ! (cd "$repo" && .venv/bin/python export/build.py --target ios --model "$model" --out "$out") >"$out/build.log" 2>&1; then
+          echo "warning: export of $model failed (see $out/build.log); its manifest tests are skipped"
+          rm -f "$manifest"
+          continue
+        fi
+      fi
+      dirs+=("$out/ios")
+    done
+    LAMSCN_MANIFEST_DIRS="$(IFS=:; echo "${dirs[*]:-}")"
+  else
+    echo "note: $repo/.venv not found: exported-manifest tests are skipped"
+  fi
+fi
+export LAMSCN_MANIFEST_DIRS="${LAMSCN_MANIFEST_DIRS:-}"
+
+swift build --build-tests -Xswiftc -warnings-as-errors || fail "swift build --build-tests failed"
+log="$(mktemp)"
+swift test --skip-build 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# XCTest's closing summary: "Executed N tests, with [K tests skipped and ]M failures (U unexpected)".
+summary="$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with" "$log" | tail -1)"
+rm -f "$log"
+executed="$(sed -nE 's/.*Executed ([0-9]+) tests?.*/\1/p' <<<"$summary")"
+skipped="$(sed -nE 's/.* ([0-9]+) tests? skipped.*/\1/p' <<<"$summary")"
+failures="$(sed -nE 's/.* ([0-9]+) failures?.*/\1/p' <<<"$summary")"
+executed="${executed:-0}"; skipped="${skipped:-0}"; failures="${failures:-0}"
+if [ "$status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
+echo "$((executed - skipped - failures < 0 ? 0 : executed - skipped - failures)) passed, $failures failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failures" -eq 0 ] && [ "$executed" -gt 0 ]
