@@ -1,0 +1,94 @@
+package lamscn.core
+
+/** The live loop's device-independent numbers (manifest `live`). */
+data class LiveSpec(
+    val hopSeconds: Double, val sequencer: SequencerSpec, val quality: QualitySpec, val heartRate: HeartRateSpec,
+    val debounce: DebounceSpec,
+) {
+    companion object {
+        fun from(f: JsonFields): LiveSpec {
+            val hop = f.double("hop_seconds")
+            if (hop <= 0) throw ManifestError("manifest live: hop_seconds $hop must be > 0")
+            return LiveSpec(hop, SequencerSpec.from(f.obj("sequencer")), QualitySpec.from(f.obj("quality")),
+                HeartRateSpec.from(f.obj("heart_rate")), DebounceSpec.from(f.obj("debounce")))
+        }
+    }
+}
+
+/** What the loop reports, in order: a transport [Event] or the verdict on one window. */
+sealed interface LiveItem {
+    class Transport(val event: Event) : LiveItem
+}
+
+/** The verdict on one window, with the intermediates a screen or a comparison needs. */
+class WindowResult(
+    val window: Window,
+    val rate: Int,
+    val status: String, // classified | rejected
+    val reason: String?, // gap | clock_jump | quality
+    val quality: Quality?,
+    val preprocessed: Preprocessed?,
+    val heartRateBpm: Double?,
+    val probabilities: DoubleArray?,
+    val above: List<String>,
+    val findings: List<String>,
+    val codes: List<String>,
+) : LiveItem
+
+/**
+ * Frames -> events and one verdict per window (`streaming/live.py`). For every window, in order:
+ * a gap or a clock jump inside it -> rejected, never preprocessed; the preprocessing contract; the
+ * quality gate -> rejected `quality`; heart rate, the model, thresholds and the debounce -> classified.
+ * A rejected window resets the debounce, so findings are shown only on unbroken good signal.
+ */
+class LiveLoop(
+    private val device: Device,
+    private val preprocessing: PreprocessingSpec,
+    live: LiveSpec,
+    private val classifier: EcgClassifier,
+) {
+    private val sequencer = FrameSequencer(device, live.sequencer)
+    private val cutter = WindowCutter(preprocessing.inputLength(device.rate), WindowCutter.hopSamples(live.hopSeconds, device.rate))
+    private val preprocessor = Preprocessor(preprocessing)
+    private val gate = QualityGate(live.quality)
+    private val heartRate = HeartRate(live.heartRate)
+    private val debouncer = Debouncer(classifier.codes.size, live.debounce)
+
+    /** One notification from the data characteristic. */
+    fun feed(data: ByteArray): List<LiveItem> = consume(sequencer.push(data))
+
+    /** End of stream: release held-back frames (a window still incomplete is not reported). */
+    fun finish(): List<LiveItem> = consume(sequencer.flush())
+
+    private fun consume(items: List<Sequenced>): List<LiveItem> = items.flatMap { item ->
+        when (item) {
+            is Sequenced.Of -> listOf(LiveItem.Transport(item.event))
+            is Sequenced.Samples -> cutter.add(item.chunk).map { judge(it) }
+        }
+    }
+
+    /** The steps of the class comment for one window. */
+    fun judge(window: Window): WindowResult {
+        val codes = classifier.codes
+        val samples = window.samplesMv
+        if (samples == null || window.hasGap) {
+            debouncer.reset()
+            return WindowResult(window, device.rate, "rejected", if (samples == null) "clock_jump" else "gap",
+                null, null, null, null, emptyList(), emptyList(), codes)
+        }
+        val raw = arrayOf(samples)
+        val pre = preprocessor.window(raw, device.rate)
+        val quality = gate.assess(raw, device.rate, pre)
+        if (!quality.ok) {
+            debouncer.reset()
+            return WindowResult(window, device.rate, "rejected", "quality", quality, pre, null, null, emptyList(), emptyList(), codes)
+        }
+        val hr = heartRate.bpm(pre.filtered[0], preprocessing.modelRate)
+        val shape = longArrayOf(1, pre.window.size.toLong(), pre.window[0].size.toLong())
+        val probs = classifier.probabilities(pre.modelInput(), shape)
+        val above = aboveThreshold(probs, classifier.thresholds, classifier.multiLabel)
+        val shown = debouncer.update(above)
+        return WindowResult(window, device.rate, "classified", null, quality, pre, hr, probs,
+            codes.filterIndexed { i, _ -> above[i] }, codes.filterIndexed { i, _ -> shown[i] }, codes)
+    }
+}

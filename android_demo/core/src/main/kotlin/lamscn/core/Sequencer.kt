@@ -1,0 +1,108 @@
+package lamscn.core
+
+/** The sequencer's numbers (manifest `live.sequencer`). */
+data class SequencerSpec(
+    val reorderDepthFrames: Int, val gapToleranceSamples: Double, val clockJumpSeconds: Double, val duplicateMemoryFrames: Int,
+) {
+    companion object {
+        fun from(f: JsonFields) = SequencerSpec(f.int("reorder_depth_frames"), f.double("gap_tolerance_samples"),
+            f.double("clock_jump_seconds"), f.int("duplicate_memory_frames"))
+    }
+}
+
+/** Something the timestamps (or the bytes) tell about the transport. */
+data class Event(
+    val kind: String, // gap | clock_jump | duplicate | late | reordered | bad_frame
+    val frame: Int, // arrival number of the frame that revealed it (0-based)
+    val atSample: Long? = null,
+    val missingSamples: Long? = null,
+    val message: String? = null,
+)
+
+/** Samples released in order: `samplesMv[k]` is stream sample `start + k`. */
+class Chunk(val start: Long, val samplesMv: DoubleArray, val restart: Boolean)
+
+/** A [Chunk] or an [Event], in the order the sequencer produces them. */
+sealed interface Sequenced {
+    class Of(val event: Event) : Sequenced
+    class Samples(val chunk: Chunk) : Sequenced
+}
+
+/**
+ * Frames in arrival order -> contiguous samples on a stream index, plus what went wrong
+ * (`streaming/sequencer.py`): reorder within [SequencerSpec.reorderDepthFrames] frames, drop
+ * duplicates and late frames, turn missing time into gaps and large or backward steps into clock jumps.
+ */
+class FrameSequencer(private val device: Device, private val spec: SequencerSpec) {
+    private class Pending(val firstSampleS: Double, val arrival: Int, val frame: DecodedFrame)
+
+    private val order = compareBy<Pending>({ it.firstSampleS }, { it.arrival })
+    private val pending = ArrayList<Pending>()
+    private val recent = ArrayDeque<Pair<Long, Int>>()
+    private var arrivals = 0
+    private var nextIndex = 0L
+    private var nextTimeS: Double? = null
+    private val rate = device.rate.toDouble()
+
+    /** One notification's bytes. */
+    fun push(data: ByteArray): List<Sequenced> {
+        val arrival = arrivals++
+        val frame = try {
+            device.decode(data)
+        } catch (e: FrameError) {
+            return listOf(Sequenced.Of(Event("bad_frame", arrival, message = e.message)))
+        }
+        val key = frame.timestamp to frame.samplesMv.size
+        if (key in recent || pending.any { it.frame.timestamp to it.frame.samplesMv.size == key }) {
+            return listOf(Sequenced.Of(Event("duplicate", arrival)))
+        }
+        val out = ArrayList<Sequenced>()
+        val next = nextTimeS
+        if (next != null) {
+            val earlyS = next - frame.firstSampleS
+            if (earlyS > spec.clockJumpSeconds || -earlyS > spec.clockJumpSeconds) {
+                out += flush()
+                return out + release(Pending(frame.firstSampleS, arrival, frame))
+            }
+            if (earlyS * rate > spec.gapToleranceSamples) return listOf(Sequenced.Of(Event("late", arrival, atSample = nextIndex)))
+        }
+        val item = Pending(frame.firstSampleS, arrival, frame)
+        if (pending.isNotEmpty() && order.compare(item, pending.last()) < 0) out += Sequenced.Of(Event("reordered", arrival))
+        pending += item
+        pending.sortWith(order)
+        while (pending.size > spec.reorderDepthFrames) out += release(pending.removeAt(0))
+        return out
+    }
+
+    /** Release every frame held back (end of stream, or before a clock jump). */
+    fun flush(): List<Sequenced> {
+        val out = ArrayList<Sequenced>()
+        while (pending.isNotEmpty()) out += release(pending.removeAt(0))
+        return out
+    }
+
+    private fun release(item: Pending): List<Sequenced> {
+        val out = ArrayList<Sequenced>()
+        val frame = item.frame
+        val previous = nextTimeS
+        var restart = previous == null
+        if (previous != null) {
+            val late = (frame.firstSampleS - previous) * rate
+            if (late < -spec.gapToleranceSamples || late > spec.clockJumpSeconds * rate) {
+                out += Sequenced.Of(Event("clock_jump", item.arrival, atSample = nextIndex))
+                restart = true
+            } else if (late > spec.gapToleranceSamples) {
+                val missing = pyRound(late)
+                out += Sequenced.Of(Event("gap", item.arrival, atSample = nextIndex, missingSamples = missing))
+                nextIndex += missing
+            }
+        }
+        val n = frame.samplesMv.size
+        out += Sequenced.Samples(Chunk(nextIndex, frame.samplesMv, restart))
+        nextIndex += n
+        nextTimeS = frame.firstSampleS + n / rate
+        recent.addLast(frame.timestamp to n)
+        while (recent.size > spec.duplicateMemoryFrames) recent.removeFirst()
+        return out
+    }
+}
