@@ -26,6 +26,12 @@ public enum LiveItem: Sendable {
     case window(WindowResult)
 }
 
+/// One notification's worth of results: the items, and the samples it released (for a live strip).
+public struct LiveStep: Sendable {
+    public let items: [LiveItem]
+    public let chunks: [Chunk]
+}
+
 /// The live loop (`streaming/live.py`): frames -> sequencer events and one verdict per window.
 /// A window with a gap (or cut by a clock jump) is rejected unprocessed; otherwise it is
 /// preprocessed, gated on quality, and classified (heart rate, thresholds, debounce). A rejected
@@ -69,23 +75,38 @@ public struct LiveLoop<Classifier: ECGClassifier>: Sendable {
 
     /// One notification from the data characteristic.
     public mutating func feed(_ data: [UInt8]) throws -> [LiveItem] {
-        try consume(sequencer.push(data))
+        try step(data).items
     }
 
     /// End of stream: release held-back frames (a window still incomplete is not reported).
     public mutating func finish() throws -> [LiveItem] {
-        try consume(sequencer.flush())
+        try finishStep().items
     }
 
-    private mutating func consume(_ items: [SequencedItem]) throws -> [LiveItem] {
+    /// `feed`, with the samples the notification released.
+    public mutating func step(_ data: [UInt8]) throws -> LiveStep {
+        let released = sequencer.push(data)
+        return try consume(released)
+    }
+
+    /// `finish`, with the samples released.
+    public mutating func finishStep() throws -> LiveStep {
+        let released = sequencer.flush()
+        return try consume(released)
+    }
+
+    private mutating func consume(_ items: [SequencedItem]) throws -> LiveStep {
         var out: [LiveItem] = []
+        var chunks: [Chunk] = []
         for item in items {
             switch item {
             case let .event(e): out.append(.event(e))
-            case let .chunk(c): for w in cutter.add(c) { out.append(.window(try judge(w))) }
+            case let .chunk(c):
+                chunks.append(c)
+                for w in cutter.add(c) { out.append(.window(try judge(w))) }
             }
         }
-        return out
+        return LiveStep(items: out, chunks: chunks)
     }
 
     /// Gap / clock jump, preprocessing, quality gate, then the model, thresholds and debounce.
@@ -113,17 +134,17 @@ public struct LiveLoop<Classifier: ECGClassifier>: Sendable {
                             findings: zip(codes, shown).filter(\.1).map(\.0), codes: codes)
     }
 
-    /// Run the loop over a frame stream (a BLE subscription or `ReplaySource`): every item in
-    /// order; the stream ends after the source does, or with the first error.
-    public static func items(of loop: LiveLoop, from frames: AsyncStream<[UInt8]>) -> AsyncThrowingStream<LiveItem, Error> {
+    /// Run the loop over a frame stream (a BLE subscription or `ReplaySource`): one step per
+    /// notification, in order; the stream ends after the source does, or with the first error.
+    public static func steps(of loop: LiveLoop, from frames: AsyncStream<[UInt8]>) -> AsyncThrowingStream<LiveStep, Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 var loop = loop
                 do {
                     for await frame in frames {
-                        for item in try loop.feed(frame) { continuation.yield(item) }
+                        continuation.yield(try loop.step(frame))
                     }
-                    for item in try loop.finish() { continuation.yield(item) }
+                    continuation.yield(try loop.finishStep())
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

@@ -113,11 +113,20 @@ final class LiveLoopTests: XCTestCase {
         let direct = try run(s, frames: frames).map { StreamLines.line($0) }
         let loop = try LiveLoop(device: s.device, preprocessing: s.contract, live: s.live, classifier: s.classifier)
         var replayed: [String] = []
-        for try await item in LiveLoop.items(of: loop, from: ReplaySource(frames: frames).stream()) {
-            replayed.append(StreamLines.line(item))
+        var strip = StripBuffer(seconds: 4, rate: s.device.rate)
+        var nanRuns = 0
+        for try await step in LiveLoop.steps(of: loop, from: ReplaySource(frames: frames).stream()) {
+            replayed += step.items.map { StreamLines.line($0) }
+            for c in step.chunks {
+                strip.add(c)
+                if strip.samples.contains(where: \.isNaN) { nanRuns += 1 }
+            }
         }
         XCTAssertEqual(replayed, direct)
         XCTAssertEqual(replayed.count, 4)  // one gap event, three windows
+        XCTAssertEqual(strip.samples.count, 4 * 130)
+        XCTAssertGreaterThan(nanRuns, 0, "the dropped frame shows as a gap in the strip")
+        XCTAssertFalse(strip.samples.contains(where: \.isNaN), "and scrolls out")
     }
 
     func testAOneLeadDeviceRefusesATwelveLeadModel() throws {
