@@ -3,8 +3,8 @@
 #   1. Kotlin compiler (PyPI kotlin-jupyter-kernel, pinned by version and sha256) and JUnit 4
 #      (Debian junit4, libhamcrest-java), installed when missing and cached under build/;
 #   2. compile src/main and src/test with K2JVMCompiler (skipped when the sources did not change);
-#   3. real manifests: the folders in $LAMSCN_MANIFEST_DIRS (colon-separated), else build/manifests/,
-#      built there with `export/build.py --target android` when the repo's .venv exists;
+#   3. real manifests: the folders in $LAMSCN_MANIFEST_DIRS (colon-separated), else build/manifests/
+#      (built there with `export/build.py --target android` when the repo's .venv exists) and dist/android/;
 #   4. run every *Test class; the last line is `N passed, N failed, N skipped`, non-zero exit on a
 #      failure or when no test ran.
 # Usage: android_demo/core/test.sh            (the runner jar: build/lamscn-core.jar, `java -jar ... stream ...`)
@@ -69,6 +69,7 @@ if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
     fi
     [ -f "$dir/manifest.json" ] && DIRS+=("$dir")
   done
+  [ -f "$REPO/dist/android/manifest.json" ] && DIRS+=("$REPO/dist/android")  # what `build.py --target android` wrote
   LAMSCN_MANIFEST_DIRS=$(IFS=:; echo "${DIRS[*]:-}")
 fi
 export LAMSCN_MANIFEST_DIRS LAMSCN_GOLDEN_DIR=${LAMSCN_GOLDEN_DIR:-$REPO/golden}
