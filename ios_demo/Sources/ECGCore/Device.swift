@@ -15,6 +15,23 @@ public struct Device: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case polarH10 = "polar-h10"
         case movesense = "movesense"
+
+        /// The kind a BLE advertisement announces, by its ECG service or its name ("Polar H10 1234ABCD",
+        /// "Movesense 175030000123"); nil for anything else.
+        public static func advertised(name: String?, serviceUUIDs: [String]) -> Kind? {
+            let services = Set(serviceUUIDs.map { $0.lowercased() })
+            if services.contains(PolarPMD.serviceUUID) || name?.hasPrefix("Polar H10") == true { return .polarH10 }
+            if services.contains(Movesense.serviceUUID) || name?.hasPrefix("Movesense") == true { return .movesense }
+            return nil
+        }
+
+        /// The ECG service, and the characteristics the app writes commands to and receives data on.
+        public var gatt: (service: String, command: String, data: String) {
+            switch self {
+            case .polarH10: return (PolarPMD.serviceUUID, PolarPMD.controlPointUUID, PolarPMD.dataUUID)
+            case .movesense: return (Movesense.serviceUUID, Movesense.commandUUID, Movesense.dataUUID)
+            }
+        }
     }
 
     public let kind: Kind

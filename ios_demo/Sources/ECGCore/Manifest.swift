@@ -208,12 +208,12 @@ public struct Manifest: Decodable, Sendable {
         }
     }
 
-    /// The first artifact for `runtime` (`coreml-mlprogram` on iOS).
-    public func artifact(runtime: String) throws(ManifestError) -> Artifact {
-        guard let a = artifacts.first(where: { $0.runtime == runtime }) else {
-            throw ManifestError("manifest lists no \(runtime) artifact")
-        }
-        return a
+    /// The artifact for `runtime` (`coreml-mlprogram` on iOS), the first precision of `preferring`
+    /// that the manifest lists, else its first one for that runtime.
+    public func artifact(runtime: String, preferring: [String] = []) throws(ManifestError) -> Artifact {
+        let candidates = artifacts.filter { $0.runtime == runtime }
+        guard let first = candidates.first else { throw ManifestError("manifest lists no \(runtime) artifact") }
+        return preferring.lazy.compactMap { p in candidates.first { $0.precision == p } }.first ?? first
     }
 
     /// Refuse a model the device cannot feed (leads) or a contract without numbers for its rate.

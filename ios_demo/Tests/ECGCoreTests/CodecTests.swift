@@ -106,6 +106,15 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(try Device.named("movesense", rate: 512).rate, 512)
     }
 
+    func testAdvertisementsAreRecognised() {
+        XCTAssertEqual(Device.Kind.advertised(name: "Polar H10 8C4CAD2B", serviceUUIDs: ["180D"]), .polarH10)
+        XCTAssertEqual(Device.Kind.advertised(name: nil, serviceUUIDs: [PolarPMD.serviceUUID.uppercased()]), .polarH10)
+        XCTAssertEqual(Device.Kind.advertised(name: "Movesense 175030000123", serviceUUIDs: []), .movesense)
+        XCTAssertEqual(Device.Kind.advertised(name: "Polar OH1", serviceUUIDs: ["180D"]), nil)
+        XCTAssertEqual(Device.Kind.polarH10.gatt.data, PolarPMD.dataUUID)
+        XCTAssertEqual(Device.Kind.movesense.gatt.command, Movesense.commandUUID)
+    }
+
     /// 10^5 random and mutated notifications per decoder: each decodes or throws a `FrameError`
     /// (typed throws: nothing else can escape), and a decoded frame has consistent lengths.
     func testFuzzedFramesOnlyEverThrowFrameErrors() throws {

@@ -160,7 +160,9 @@ final class ManifestTests: XCTestCase {
             let m = try Manifest.load(folder)
             print("manifest \(folder.path): \(m.model.name), \(m.leads.count) lead(s), \(m.artifacts.count) artifacts verified")
             XCTAssertEqual(m.input.shape, [1, m.leads.count, m.window.samples])
-            _ = try m.artifact(runtime: "coreml-mlprogram")
+            XCTAssertEqual(try m.artifact(runtime: "coreml-mlprogram", preferring: ["fp16"]).precision, "fp16")
+            XCTAssertEqual(try m.artifact(runtime: "coreml-mlprogram", preferring: ["int8-weights"]).precision, "int8-weights")
+            XCTAssertThrowsError(try m.artifact(runtime: "executorch-xnnpack"))
             for rate in [130, 250, 300, 360, 500] {
                 XCTAssertEqual(m.preprocessing.antialias.tapsByRate[String(rate)],
                                try Golden.contract(rate: rate).antialias.tapsByRate[String(rate)], "taps at \(rate) Hz")
