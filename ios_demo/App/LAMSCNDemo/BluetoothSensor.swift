@@ -28,6 +28,7 @@ final class BluetoothSensor: NSObject, @unchecked Sendable {
     private var discoveries: AsyncStream<DiscoveredSensor>.Continuation?
     private var connection: Connection?
     private var watchdog: DispatchSourceTimer?
+    private var closing: [CBPeripheral] = []
 
     private struct Connection {
         let peripheral: CBPeripheral
@@ -134,7 +135,13 @@ final class BluetoothSensor: NSObject, @unchecked Sendable {
         c.status.yield(.ended(message))
         c.frames.finish()
         c.status.finish()
-        queue.asyncAfter(deadline: .now() + delay) { self.central?.cancelPeripheralConnection(c.peripheral) }
+        closing.append(c.peripheral)
+        queue.asyncAfter(deadline: .now() + delay) { self.closeConnections() }
+    }
+
+    private func closeConnections() {
+        for p in closing { central?.cancelPeripheralConnection(p) }
+        closing = []
     }
 }
 

@@ -105,7 +105,7 @@ struct LiveView: View {
                 ForEach(model.rows) { row in
                     HStack {
                         Image(systemName: row.shown ? "exclamationmark.circle.fill" : "circle")
-                            .foregroundStyle(row.shown ? .red : .secondary)
+                            .foregroundStyle(row.shown ? Color.red : Color.secondary)
                         Text(row.name)
                         Spacer()
                         Text(String(format: "%.2f", row.probability))
