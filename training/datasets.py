@@ -9,8 +9,6 @@ CinC 2017: ``training/REFERENCE.csv`` (or ``REFERENCE.csv``) + WFDB ``.hea/.mat`
 """
 from __future__ import annotations
 
-import ast
-import csv
 import hashlib
 import json
 import os
@@ -23,10 +21,7 @@ import numpy as np
 from training.labels import CINC2017, PTBXL17, Task, cinc2017_target, get_task, ptbxl17_targets
 from training.preprocessing import PreprocessingError, WINDOW, contract_numbers, preprocess_window, window_starts
 from training.records import RecordError, read_record
-
-
-class DatasetError(ValueError):
-    """A dataset folder is missing or not in a layout this project reads."""
+from training.tables import DatasetError, read_rows
 
 
 @dataclass(frozen=True)
@@ -50,10 +45,6 @@ class WindowSet:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (record id, reason)
 
 
-def _groups(cell: str) -> set[str]:
-    return set(ast.literal_eval(cell)) if cell.strip() else set()
-
-
 def ptbxl_examples(root: str | Path, hires: bool = False) -> list[Example]:
     """Index a PTB-XL folder in either layout (``hires`` picks the 500 Hz records)."""
     root = Path(root)
@@ -68,35 +59,36 @@ def ptbxl_examples(root: str | Path, hires: bool = False) -> list[Example]:
 
 def _ptbxl_shared(root: Path, hires: bool) -> list[Example]:
     out = []
-    with open(root / "labels.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            rel = row["record_500hz" if hires else "record"]
-            if not rel:
-                continue
-            target = ptbxl17_targets(_groups(row["sub_class"]), _groups(row["form"]), _groups(row["rhythm"]))
-            out.append(Example(f"{int(row['ecg_id']):05d}", root / rel, int(row["strat_fold"]), tuple(target)))
+    record = "record_500hz" if hires else "record"
+    columns = ("ecg_id", "strat_fold", "sub_class", "form", "rhythm", record)
+    for row in read_rows(root / "labels.csv", required=columns):
+        if not row.text(record):
+            continue  # no recording at this rate
+        target = ptbxl17_targets(row.codes("sub_class"), row.codes("form"), row.codes("rhythm"))
+        out.append(Example(f"{row.integer('ecg_id'):05d}", root / row.text(record), row.integer("strat_fold"),
+                           tuple(target)))
     return out
 
 
 def _ptbxl_official(root: Path, hires: bool) -> list[Example]:
     kinds: dict[str, dict[str, str]] = {"sub_class": {}, "form": {}, "rhythm": {}}
-    with open(root / "scp_statements.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            code = row[""] if "" in row else next(iter(row.values()))
-            if row.get("diagnostic") == "1.0" and row.get("diagnostic_subclass"):
-                kinds["sub_class"][code] = row["diagnostic_subclass"]
-            if row.get("form") == "1.0":
-                kinds["form"][code] = code
-            if row.get("rhythm") == "1.0":
-                kinds["rhythm"][code] = code
+    for row in read_rows(root / "scp_statements.csv"):
+        cells = row.cells
+        code = cells[""] if "" in cells else next(iter(cells.values()))
+        if cells.get("diagnostic") == "1.0" and cells.get("diagnostic_subclass"):
+            kinds["sub_class"][code] = cells["diagnostic_subclass"]
+        if cells.get("form") == "1.0":
+            kinds["form"][code] = code
+        if cells.get("rhythm") == "1.0":
+            kinds["rhythm"][code] = code
     out = []
-    with open(root / "ptbxl_database.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            codes = ast.literal_eval(row["scp_codes"])
-            groups = {k: {m[c] for c in codes if c in m} for k, m in kinds.items()}
-            target = ptbxl17_targets(groups["sub_class"], groups["form"], groups["rhythm"])
-            rel = row["filename_hr" if hires else "filename_lr"]
-            out.append(Example(f"{int(row['ecg_id']):05d}", root / rel, int(row["strat_fold"]), tuple(target)))
+    record = "filename_hr" if hires else "filename_lr"
+    for row in read_rows(root / "ptbxl_database.csv", required=("ecg_id", "scp_codes", "strat_fold", record)):
+        codes = row.literal("scp_codes", dict)
+        groups = {k: {m[c] for c in codes if c in m} for k, m in kinds.items()}
+        target = ptbxl17_targets(groups["sub_class"], groups["form"], groups["rhythm"])
+        out.append(Example(f"{row.integer('ecg_id'):05d}", root / row.text(record), row.integer("strat_fold"),
+                           tuple(target)))
     return out
 
 
@@ -111,14 +103,12 @@ def cinc2017_examples(root: str | Path) -> list[Example]:
     else:
         raise DatasetError(f"{root}: not a CinC 2017 folder (needs REFERENCE.csv or training/REFERENCE.csv)")
     out = []
-    with open(folder / "REFERENCE.csv", newline="") as f:
-        for row in csv.reader(f):
-            if len(row) >= 2:
-                try:
-                    target = cinc2017_target(row[1].strip())
-                except ValueError as e:
-                    raise DatasetError(f"{folder / 'REFERENCE.csv'}: record {row[0]}: {e}") from None
-                out.append(Example(row[0].strip(), folder / row[0].strip(), None, (target,)))
+    for row in read_rows(folder / "REFERENCE.csv", columns=("record", "label")):
+        try:
+            target = cinc2017_target(row.text("label"))
+        except ValueError as e:
+            raise row.error("label", str(e)) from None
+        out.append(Example(row.text("record"), folder / row.text("record"), None, (target,)))
     return out
 
 

@@ -68,8 +68,15 @@ def _open(path: str | Path) -> tuple[wfdb.Record, str]:
     try:
         rec = wfdb.rdrecord(str(path), physical=True)
     except Exception as e:  # wfdb raises many types for corrupt files; all mean "unreadable"
+        try:
+            header = wfdb.rdheader(str(path))
+        except Exception:
+            header = None
+        if header is not None:
+            _check_file_lengths(header, path.parent, name)  # says so when the header overstates the file
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RecordError(f"record {name}: unreadable WFDB ({type(e).__name__}: {msg})") from None
+    _check_file_lengths(rec, path.parent, name)
     sig = rec.p_signal
     if sig is None or sig.ndim != 2:
         raise RecordError(f"record {name}: no signal data")
@@ -79,6 +86,38 @@ def _open(path: str | Path) -> tuple[wfdb.Record, str]:
     if rate != int(rate) or rate < MODEL_RATE:
         raise RecordError(f"record {name}: unsupported sample rate {rate:g} Hz (need an integer rate >= {MODEL_RATE} Hz)")
     return rec, name
+
+
+# bytes per sample of the fixed-width WFDB signal formats (FLAC formats 508/516/524 have none)
+_BYTES_PER_SAMPLE = {"8": 1, "16": 2, "24": 3, "32": 4, "61": 2, "80": 1, "160": 2, "212": 1.5, "310": 4 / 3,
+                     "311": 4 / 3}
+_PACKED = {"212", "310", "311"}  # formats that may pad their last group of samples (by up to 4 bytes)
+
+
+def _check_file_lengths(header: wfdb.Record, folder: Path, name: str) -> None:
+    """Compare the header's sample count with the size of each fixed-width signal file: a file that
+    holds more samples than the header says is a header/file mismatch (wfdb would quietly read only
+    the first ones), one that holds fewer is truncated."""
+    if not header.sig_len or not header.file_name:
+        return
+    frame_bytes: dict[str, float] = {}
+    formats: dict[str, set[str]] = {}
+    for k, file in enumerate(header.file_name):
+        fmt = str(header.fmt[k])
+        spf = (header.samps_per_frame or [1] * header.n_sig)[k] or 1
+        frame_bytes[file] = frame_bytes.get(file, 0.0) + _BYTES_PER_SAMPLE.get(fmt, float("nan")) * spf
+        formats.setdefault(file, set()).add(fmt)
+    for file, size in frame_bytes.items():
+        signal_file = folder / file
+        if size != size or not signal_file.is_file():
+            continue  # a compressed format, or a missing file (wfdb's own error names it)
+        offset = (header.byte_offset or [None] * header.n_sig)[header.file_name.index(file)] or 0
+        held = (signal_file.stat().st_size - offset) / size  # whole frames, plus any padding
+        said = f"the header says {header.sig_len} samples, {file} holds {int(held)}"
+        if held < header.sig_len:
+            raise RecordError(f"record {name}: truncated signal file (header/file mismatch): {said}")
+        if (held - header.sig_len) * size >= size + (4 if formats[file] & _PACKED else 0):
+            raise RecordError(f"record {name}: header/file mismatch: {said}")
 
 
 def _millivolts(rec: wfdb.Record, name: str, order: list[int], leads: tuple[str, ...]) -> Record:
