@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from streaming.classifier import check_pairing, load_classifier
 from streaming.devices import DEVICE_NAMES, Device, get_device
@@ -25,15 +25,9 @@ from streaming.live import HOP_SECONDS, LiveLoop, WindowResult
 from streaming.records import load_signal
 from streaming.sequencer import Event
 from streaming.simulator import Faults, parse_flatline, simulate
+from training.arguments import OneLineParser, positive_float
+from training.output_files import atomic_text_file
 from training.preprocessing import PreprocessingError
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"error: {message}\n")
-        sys.exit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help='recorded outputs instead of a model: JSON {"codes": [...], "thresholds": [...], '
                             '"multi_label": bool, "outputs": [[...], ...]} (optional "leads"); one row per '
                             'classified window in turn, reused from the first when they run out')
-    st.add_argument("--hop", type=float, default=HOP_SECONDS, help="seconds between window starts")
+    st.add_argument("--hop", type=positive_float, default=HOP_SECONDS, help="seconds between window starts")
     st.add_argument("--emit-input", nargs="?", const="summary", choices=("summary", "full"),
                     help='add "input" to each window line: min, max, mean, sum_abs of the float32 model input '
                          '(6 decimals; null when not preprocessed); =full adds its "values"')
@@ -125,8 +119,6 @@ def load_probabilities(path: str, device: Device) -> ScriptedClassifier:
 
 def run_stream(args: argparse.Namespace, out: TextIO) -> int:
     device = get_device(args.device, args.rate)
-    if args.hop <= 0:
-        raise InputError(f"--hop {args.hop}: must be > 0 seconds")
     if args.frames and (faults_from(args) != Faults(seed=args.seed) or args.lead):
         raise InputError("fault and --lead options apply to --record; a --frames file is streamed as it is")
     classifier = load_classifier(args.model) if args.model else load_probabilities(args.probabilities, device)
@@ -143,6 +135,11 @@ def run_stream(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(line(item, args.emit_input)) + "\n")
     if decoded == 0:
         raise InputError(f"none of the {len(frames)} frames decodes as {device.label} ECG")
+    if loop.cutter.count == 0:
+        n, need = loop.sequencer.next_index, loop.cutter.need
+        what = "shorter than one window" if n < need else "cut by clock jumps into pieces shorter than one window"
+        raise InputError(f"stream of {n / device.rate:.1f} s ({n} samples at {device.rate} Hz) is {what} "
+                         f"({need} samples): nothing to classify")
     return 0
 
 
@@ -156,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     run = run_simulate if args.command == "simulate" else run_stream
     try:
         if args.out:
-            with open(args.out, "w") as out:
+            with atomic_text_file(args.out) as out:  # a failed run leaves no empty or partial file
                 return run(args, out)
         return run(args, sys.stdout)
     except (StreamError, PreprocessingError, OSError) as e:

@@ -1,15 +1,15 @@
 """Signals for the simulator: the project's synthetic ECG or a WFDB record, at the device rate.
 
-A record spec is ``synthetic`` or ``synthetic:key=value,...`` (keys ``seconds`` 60, ``hr`` 70,
-``af`` 0, ``seed`` 0, ``noise`` 0.01 mV, ``wander`` 0.1 mV, ``mains`` 0 mV) or the path of a WFDB
-record (with or without ``.hea``), read by the training reader (:func:`training.records.read_lead`:
-mV, one lead by name, else ``I``, else the first signal) and brought to the device rate with a
-polyphase resampler (:func:`scipy.signal.resample_poly`): that is the sensor's side, not the
-preprocessing contract.
+A record spec is ``synthetic`` or ``synthetic:key=value,...`` (keys ``seconds`` 60, at most 600,
+``hr`` 70 in 20..300, ``af`` 0, ``seed`` 0, ``noise`` 0.01 mV, ``wander`` 0.1 mV, ``mains`` 0 mV;
+every value a finite number) or the path of a WFDB record (with or without ``.hea``), read by the
+training reader (:func:`training.records.read_lead`: mV, one lead by name, else ``I``, else the
+first signal) and brought to the device rate with a polyphase resampler
+(:func:`scipy.signal.resample_poly`): that is the sensor's side, not the preprocessing contract.
 """
 from __future__ import annotations
 
-from math import gcd
+from math import gcd, isfinite
 
 import numpy as np
 from scipy import signal
@@ -19,6 +19,8 @@ from training.records import RecordError, read_lead
 from training.synthetic import synthetic_ecg
 
 SYNTHETIC_DEFAULTS = {"seconds": 60.0, "hr": 70.0, "af": 0.0, "seed": 0.0, "noise": 0.01, "wander": 0.1, "mains": 0.0}
+MAX_SYNTHETIC_SECONDS = 600.0  # the generator's time grows with the square of the length: ~13 s at 600 s, 250 Hz
+SYNTHETIC_HEART_RATES = (20.0, 300.0)  # beats per minute
 
 
 def parse_synthetic(spec: str) -> dict[str, float]:
@@ -33,8 +35,17 @@ def parse_synthetic(spec: str) -> dict[str, float]:
             opts[key] = float(value)
         except ValueError:
             raise InputError(f"record '{spec}': option {key} needs a number, got '{value}'") from None
-    if opts["seconds"] <= 0:
-        raise InputError(f"record '{spec}': seconds must be positive")
+        if not isfinite(opts[key]):
+            raise InputError(f"record '{spec}': option {key} must be a finite number, got '{value}'")
+    if not 0 < opts["seconds"] <= MAX_SYNTHETIC_SECONDS:
+        raise InputError(f"record '{spec}': seconds must be in (0, {MAX_SYNTHETIC_SECONDS:g}]")
+    low, high = SYNTHETIC_HEART_RATES
+    if not low <= opts["hr"] <= high:
+        raise InputError(f"record '{spec}': hr must be in [{low:g}, {high:g}] beats per minute")
+    if opts["noise"] < 0:
+        raise InputError(f"record '{spec}': noise must be >= 0 mV")
+    if opts["seed"] < 0 or opts["seed"] != int(opts["seed"]):
+        raise InputError(f"record '{spec}': seed must be a whole number >= 0")
     return opts
 
 

@@ -10,6 +10,7 @@ generator: drop (``drop``), send twice (``duplicate``), swap with the next frame
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import isfinite
 
 import numpy as np
 
@@ -38,13 +39,13 @@ class Faults:
             p = getattr(self, name)
             if not 0.0 <= p <= 1.0:
                 raise InputError(f"--{name} {p}: a probability must be in [0, 1]")
-        if self.noise_mv < 0:
-            raise InputError(f"--noise {self.noise_mv}: must be >= 0 mV")
-        if self.saturate_mv is not None and self.saturate_mv <= 0:
-            raise InputError(f"--saturate {self.saturate_mv}: must be > 0 mV")
+        if not (isfinite(self.noise_mv) and self.noise_mv >= 0):
+            raise InputError(f"--noise {self.noise_mv}: must be a finite number >= 0 mV")
+        if self.saturate_mv is not None and not (isfinite(self.saturate_mv) and self.saturate_mv > 0):
+            raise InputError(f"--saturate {self.saturate_mv}: must be a finite number > 0 mV")
         for start, stop in self.flatlines:
-            if not 0 <= start < stop:
-                raise InputError(f"--flatline {start}:{stop}: need 0 <= start < stop (seconds)")
+            if not (0 <= start < stop and isfinite(stop)):
+                raise InputError(f"--flatline {start}:{stop}: need 0 <= start < stop, finite (seconds)")
 
 
 def parse_flatline(text: str) -> tuple[float, float]:

@@ -20,23 +20,26 @@ from typing import Callable
 import numpy as np
 
 from training import datasets, metrics, report
+from training.arguments import OneLineParser, fold_list, positive_float
 from training.checkpoint import CheckpointError, load_bundle
 from training.decision import decide
 from training.labels import Task, get_task
+from training.output_files import atomic_text_file, check_writable_file
 from training.train import predict, record_probabilities
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = OneLineParser(prog="python -m training.evaluate", description=__doc__.split("\n\n")[0],
+                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", type=Path, help="checkpoint bundle folder (eager PyTorch)")
     src.add_argument("--model", type=Path, help="exported ExecuTorch .pte (manifest.json beside it)")
     p.add_argument("--data", required=True, type=Path, help="dataset folder (PTB-XL in either layout, or CinC 2017)")
-    p.add_argument("--folds", default=None, help="comma-separated PTB-XL folds to evaluate (default: all present)")
+    p.add_argument("--folds", type=fold_list, default=None,
+                   help="comma-separated PTB-XL folds to evaluate (default: all present)")
     p.add_argument("--split", choices=("all", "validation"), default="all",
                    help="all records, or only the validation split recorded with the model")
-    p.add_argument("--hop-seconds", type=float, default=5.0, help="hop between windows of longer records")
+    p.add_argument("--hop-seconds", type=positive_float, default=5.0, help="hop between windows of longer records")
     p.add_argument("--json", type=Path, default=None, help="also write the full report as JSON here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -72,18 +75,20 @@ def validation_examples(task: Task, examples: list[datasets.Example], provenance
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        if args.json:
+            check_writable_file(args.json, "--json")  # before any work, not after it
         task, thresholds, predict_fn, provenance = load_model(args)
         examples = datasets.examples_for(task, args.data)
         if args.split == "validation":
             examples = validation_examples(task, examples, provenance)
         if args.folds:
-            folds = {int(f) for f in args.folds.split(",")}
-            examples = [e for e in examples if e.fold in folds]
-    except (CheckpointError, datasets.DatasetError, ValueError, OSError) as e:
+            examples = [e for e in examples if e.fold in args.folds]
+    except (CheckpointError, ValueError, OSError) as e:  # DatasetError is a ValueError, OutputError an OSError
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not examples:
-        print(f"error: {args.data}: no records to evaluate" + (f" in folds {args.folds}" if args.folds else ""),
+        print(f"error: {args.data}: no records to evaluate"
+              + (f" in folds {','.join(map(str, sorted(args.folds)))}" if args.folds else ""),
               file=sys.stderr)
         return 2
     ws = datasets.load_windows(examples, task, args.hop_seconds, cache_dir=None, progress=not args.no_progress)
@@ -101,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     if ws.skipped:
         print(f"skipped {len(ws.skipped)} unusable record(s)")
     if args.json:
-        args.json.write_text(json.dumps(rep, indent=2) + "\n")
+        try:
+            with atomic_text_file(args.json) as f:
+                f.write(json.dumps(rep, indent=2) + "\n")
+        except OSError as e:  # the folder went away or filled up during the run
+            print(f"error: --json {args.json}: {e.strerror or e}", file=sys.stderr)
+            return 2
     print(report.summary_line(task, rep))
     return 0
 

@@ -24,4 +24,7 @@ def build_model(name: str, **kwargs) -> nn.Module:
         builder = REGISTRY[name]
     except KeyError:
         raise ValueError(f"unknown model '{name}' (known: {', '.join(sorted(REGISTRY))})") from None
-    return builder(**kwargs)
+    try:
+        return builder(**kwargs)
+    except TypeError as e:  # a keyword the builder does not take, or a value of the wrong type
+        raise ValueError(f"model '{name}': {e}") from None

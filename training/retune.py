@@ -13,14 +13,15 @@ import sys
 from pathlib import Path
 
 from training import datasets, report
+from training.arguments import OneLineParser
 from training.checkpoint import CheckpointError, label_entries, load_bundle, write_metadata
 from training.evaluate import validation_examples
 from training.train import bundle_metrics, predict, record_probabilities, tune_and_report
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m training.retune", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = OneLineParser(prog="python -m training.retune", description=__doc__.split("\n\n")[0],
+                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--checkpoint", type=Path, required=True, help="bundle folder to re-tune (rewritten in place)")
     p.add_argument("--data", type=Path, required=True, help="the dataset folder the bundle was trained on")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -25,9 +25,11 @@ from tqdm import tqdm
 
 from export.calibration import evenly_spaced, write_calibration
 from training import datasets, decision, metrics, report
+from training.arguments import OneLineParser, json_object, positive_float
 from training.checkpoint import save_bundle
 from training.labels import Task, get_task
 from training.model import count_macs, count_parameters
+from training.output_files import OutputError, check_writable_folder
 from training.preprocessing import WINDOW
 from training.registry import build_model
 
@@ -35,13 +37,14 @@ DEFAULT_MODEL = {"ptbxl17": "lamscn_12lead", "cinc2017": "lamscn_1lead"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = OneLineParser(prog="python -m training.train", description=__doc__.split("\n\n")[0],
+                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--task", required=True, help="task name: ptbxl17 (12-lead, 17 conditions) or cinc2017 (1 lead)")
     p.add_argument("--data", required=True, type=Path, help="dataset folder (PTB-XL in either layout, or CinC 2017)")
     p.add_argument("--out", required=True, type=Path, help="run folder: checkpoint bundle, metrics.json, plots")
     p.add_argument("--model", default=None, help="registry model name (default: lamscn_12lead / lamscn_1lead by task)")
-    p.add_argument("--model-kwargs", default="{}", help="JSON keyword arguments for the model builder")
+    p.add_argument("--model-kwargs", type=json_object, default="{}",
+                   help="JSON object of keyword arguments for the model builder")
     p.add_argument("--epochs", type=int, default=30, help="maximum epochs")
     p.add_argument("--patience", type=int, default=6, help="early stopping: epochs without validation improvement")
     p.add_argument("--batch-size", type=int, default=64, help="batch size per process")
@@ -53,7 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scale", type=float, default=0.2, help="augmentation: random amplitude scale in [1-s, 1+s] per lead")
     p.add_argument("--val-fold", type=int, default=9, help="PTB-XL fold used for early stopping and thresholds")
     p.add_argument("--val-fraction", type=float, default=0.2, help="cinc2017: stratified validation fraction")
-    p.add_argument("--hop-seconds", type=float, default=5.0, help="hop between windows of records longer than one window")
+    p.add_argument("--hop-seconds", type=positive_float, default=5.0,
+                   help="hop between windows of records longer than one window")
     p.add_argument("--max-records", type=int, default=None, help="use at most this many records per split (quick runs)")
     p.add_argument("--cache", type=lambda s: Path(s) if s else None, default=Path.home() / ".cache" / "lamscn",
                    help="folder for cached preprocessed windows, outside the repository ('' disables caching)")
@@ -156,6 +160,11 @@ def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        check_writable_folder(args.out, "--out")  # before any work, not after it
+    except OutputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     try:
         device = torch.device(args.device)
@@ -174,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     try:
         task = get_task(args.task)
-        model_kwargs = json.loads(args.model_kwargs)
+        model_kwargs = dict(args.model_kwargs)
         model_name = args.model or DEFAULT_MODEL[task.name]
         model_kwargs.setdefault("num_classes", task.num_classes)
         model = build_model(model_name, **model_kwargs).to(device)
@@ -282,7 +291,7 @@ def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: di
     thresholds, rep = tune_and_report(task, va.y, prob)
     folds = sorted({e.fold for e in tr.examples if e.fold is not None})
     provenance = {
-        "dataset": task.dataset, "data_dir": str(args.data), "train_records": len(tr.examples),
+        "dataset": task.dataset, "train_records": len(tr.examples),
         "train_windows": int(len(tr.x)), "val_records": len(va.examples),
         "train_folds": folds, "val_fold": args.val_fold if task.multi_label else None,
         "val_split": None if task.multi_label else {"fraction": args.val_fraction, "seed": args.split_seed},
