@@ -40,12 +40,14 @@ class WindowResult(
  * a gap or a clock jump inside it -> rejected, never preprocessed; the preprocessing contract; the
  * quality gate -> rejected `quality`; heart rate, the model, thresholds and the debounce -> classified.
  * A rejected window resets the debounce, so findings are shown only on unbroken good signal.
+ * [onSamples] sees every ordered chunk (for a live strip) before its windows are judged.
  */
 class LiveLoop(
     private val device: Device,
     private val preprocessing: PreprocessingSpec,
     live: LiveSpec,
     private val classifier: EcgClassifier,
+    private val onSamples: (Chunk) -> Unit = {},
 ) {
     private val sequencer = FrameSequencer(device, live.sequencer)
     private val cutter = WindowCutter(preprocessing.inputLength(device.rate), WindowCutter.hopSamples(live.hopSeconds, device.rate))
@@ -63,7 +65,10 @@ class LiveLoop(
     private fun consume(items: List<Sequenced>): List<LiveItem> = items.flatMap { item ->
         when (item) {
             is Sequenced.Of -> listOf(LiveItem.Transport(item.event))
-            is Sequenced.Samples -> cutter.add(item.chunk).map { judge(it) }
+            is Sequenced.Samples -> {
+                onSamples(item.chunk)
+                cutter.add(item.chunk).map { judge(it) }
+            }
         }
     }
 

@@ -103,9 +103,12 @@ object PolarPmd {
         val ok: Boolean get() = status == 0
         val statusText: String get() = RESPONSE_STATUS[status] ?: "unknown status $status"
 
-        /** Throw [ControlPointError] naming the op and the error unless the status is success. */
+        /** The one-line error naming the op and the status (null on success). */
+        val error: String? get() = if (ok) null else "PMD op $op (${measurementName(measurementType)}) failed: error $status ($statusText)"
+
+        /** Throw [ControlPointError] with [error] unless the status is success. */
         fun raiseForStatus() {
-            if (!ok) throw ControlPointError("PMD op $op (${measurementName(measurementType)}) failed: error $status ($statusText)")
+            error?.let { throw ControlPointError(it) }
         }
 
         /** The parameters parsed as settings. */
