@@ -3,9 +3,9 @@
 # "N passed, N failed, N skipped"; the exit status is non-zero on a failure or when no test ran.
 #
 # Exported manifests for the real-manifest tests: LAMSCN_MANIFEST_DIRS (colon-separated folders
-# holding manifest.json) if set; else, when the repo's .venv exists, built once into
-# .build/manifests/ with `python export/build.py --target ios` (rebuilt when the checkpoint or the
-# exporter changes); else those tests are skipped with the reason printed.
+# holding manifest.json) if set; else the patch model's export built into .build/manifests/ with
+# `python export/build.py --target ios` when the repo's .venv exists, and the 12-lead one from
+# dist/ios (or built the same way); without either those tests are skipped with the reason.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
@@ -15,28 +15,39 @@ cd "$here"
 fail() { echo "error: $1"; echo "0 passed, 1 failed"; exit 1; }
 command -v swift >/dev/null || fail "swift not found (expected at /opt/swift/usr/bin or on PATH)"
 
-if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
-  if [ -x "$repo/.venv/bin/python" ]; then
-    dirs=()
-    for model in lamscn_1lead_cinc2017 lamscn_12lead_ptbxl17; do
-      out="$here/.build/manifests/$model"
-      manifest="$out/ios/manifest.json"
-      if [ ! -f "$manifest" ] || [ -n "$(find "$repo/checkpoints/$model" "$repo/export" -newer "$manifest" -type f 2>/dev/null | head -1)" ]; then
-        echo "building $model's iOS export into $out (python export/build.py)"
-        mkdir -p "$out"
-        if ! (cd "$repo" && .venv/bin/python export/build.py --target ios --model "$model" --out "$out") >"$out/build.log" 2>&1; then
-          echo "warning: export of $model failed (see $out/build.log); its manifest tests are skipped"
-          rm -f "$manifest"
-          continue
-        fi
-      fi
-      dirs+=("$out/ios")
-    done
-    LAMSCN_MANIFEST_DIRS="$(IFS=:; echo "${dirs[*]:-}")"
-  else
-    echo "note: $repo/.venv not found: exported-manifest tests are skipped"
+# Build (once, and again when the checkpoint or the exporter changes) one model's iOS export.
+# A failed build leaves build.failed and is not retried until its inputs change.
+export_model() {
+  local model="$1" out="$here/.build/manifests/$1"
+  local manifest="$out/ios/manifest.json" stamp="$out/ios/manifest.json"
+  [ -f "$manifest" ] || stamp="$out/build.failed"
+  if [ ! -f "$stamp" ] || [ -n "$(find "$repo/checkpoints/$model" "$repo/export" -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
+    echo "building the iOS export of $model into $out (python export/build.py)"
+    mkdir -p "$out"
+    rm -f "$out/build.failed"
+    if ! (cd "$repo" && .venv/bin/python export/build.py --target ios --model "$model" --out "$out") >"$out/build.log" 2>&1; then
+      echo "warning: the export of $model failed (see $out/build.log): its manifest tests are skipped"
+      rm -rf "$out/ios"
+      touch "$out/build.failed"
+      return
+    fi
   fi
+  [ -f "$manifest" ] && dirs+=("$out/ios")
+}
+
+if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
+  dirs=()
+  if [ -x "$repo/.venv/bin/python" ]; then
+    export_model lamscn_1lead_cinc2017
+    # the 12-lead default model: the lead's dist/ios when it exists, else built here
+    if [ -f "$repo/dist/ios/manifest.json" ]; then dirs+=("$repo/dist/ios"); else export_model lamscn_12lead_ptbxl17; fi
+  else
+    echo "note: $repo/.venv not found: the exported-manifest tests are skipped"
+    [ -f "$repo/dist/ios/manifest.json" ] && dirs+=("$repo/dist/ios")
+  fi
+  LAMSCN_MANIFEST_DIRS="$(IFS=:; echo "${dirs[*]:-}")"
 fi
+echo "manifests: ${LAMSCN_MANIFEST_DIRS:-none}"
 export LAMSCN_MANIFEST_DIRS="${LAMSCN_MANIFEST_DIRS:-}"
 
 swift build --build-tests -Xswiftc -warnings-as-errors || fail "swift build --build-tests failed"

@@ -138,6 +138,38 @@ final class LiveLoopTests: XCTestCase {
         }
     }
 
+    /// Corrupted, cut, repeated and shuffled frames through the whole loop: it never throws, every
+    /// frame is accounted for, and every window gets a verdict.
+    func testFuzzedStreamsThroughTheWholeLoop() throws {
+        let s = try setup("live_polar_h10.json")
+        let clean = Golden.strings(s.doc["cases"]?["clean"]?["frames"]).compactMap(Hex.decode)
+        var rng = SplitMix64(seed: 7)
+        var frames = 0, windows = 0, events = 0
+        for _ in 0..<20 {
+            var stream: [[UInt8]] = []
+            for f in clean {
+                var b = f
+                switch rng.next() % 10 {
+                case 0: b[Int(rng.next() % UInt64(b.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+                case 1: b = Array(b.prefix(Int(rng.next() % UInt64(b.count))))
+                case 2: stream.append(b)
+                default: break
+                }
+                if rng.next() % 8 == 0, let last = stream.popLast() { stream += [b, last] } else { stream.append(b) }
+            }
+            for item in try run(s, frames: stream) {
+                if case let .window(r) = item {
+                    windows += 1
+                    XCTAssertTrue(r.status == .classified || r.reason != nil)
+                } else { events += 1 }
+            }
+            frames += stream.count
+        }
+        print("loop fuzz: \(frames) frames, \(events) events, \(windows) windows")
+        XCTAssertGreaterThan(windows, 0)
+        XCTAssertGreaterThan(events, 0)
+    }
+
     func testBadFramesBecomeEventsAndTheStreamGoesOn() throws {
         let s = try setup("live_polar_h10.json")
         var frames = Golden.strings(s.doc["cases"]?["clean"]?["frames"]).compactMap(Hex.decode)
