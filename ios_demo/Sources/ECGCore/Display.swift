@@ -23,8 +23,9 @@ public struct StripBuffer: Sendable {
     }
 }
 
-/// The signal-quality badge: poor when the quality gate rejects the window or the model puts it
-/// in its noisy class (CinC 2017's `~`), interrupted by a gap or a clock jump.
+/// The signal-quality badge: poor when the quality gate rejects the window or the debounced
+/// findings include the model's noisy class (CinC 2017's `~`, as the Android demo decides),
+/// interrupted by a gap or a clock jump.
 public enum SignalBadge: Sendable, Equatable {
     case waiting
     case good
@@ -43,7 +44,7 @@ public enum SignalBadge: Sendable, Equatable {
         case (.rejected, _):
             self = .interrupted("signal interrupted (sensor clock jumped)")
         case (.classified, _):
-            self = r.above.contains(Self.noisyCode) ? .poor("poor signal: too noisy to classify") : .good
+            self = r.findings.contains(Self.noisyCode) ? .poor("poor signal: too noisy to classify") : .good
         }
     }
 

@@ -65,8 +65,10 @@ final class SessionDisplayTests: XCTestCase {
         XCTAssertEqual(SignalBadge(result(.rejected, .quality, quality: flat)).text, "poor signal: flat, noisy")
         XCTAssertEqual(SignalBadge(result(.rejected, .gap)), .interrupted("signal interrupted (lost frames)"))
         XCTAssertEqual(SignalBadge(result(.rejected, .clockJump)), .interrupted("signal interrupted (sensor clock jumped)"))
-        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["~"], probabilities: [0.1, 0.1, 0.1, 0.7])),
+        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["~"], findings: ["~"], probabilities: [0.1, 0.1, 0.1, 0.7])),
                        .poor("poor signal: too noisy to classify"))
+        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["~"], probabilities: [0.1, 0.1, 0.1, 0.7])), .good,
+                       "one noisy window is not yet a finding (debounce)")
         XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["A"], probabilities: [0.1, 0.7, 0.1, 0.1])), .good)
         let labels = try JSONDecoder().decode([Manifest.Label].self, from: Data("""
             [{"code": "N", "name": "normal", "snomed_ct": [], "threshold": 0.25},
