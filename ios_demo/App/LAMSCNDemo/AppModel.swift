@@ -71,7 +71,8 @@ final class AppModel {
             guard let url = Bundle.main.url(forResource: "polar_h10_synthetic", withExtension: "hex", subdirectory: "Replay")
             else { throw StreamError(.input, "the app bundle has no Replay/polar_h10_synthetic.hex") }
             let frames = try FrameFile.read(url)
-            run(device: device, frames: ReplaySource(frames: frames, realTimeFor: device).stream(), label: "Replay")
+            run(device: device, frames: ReplaySource(frames: frames, realTimeFor: device).stream(), label: "Replay",
+                endMessage: "Replay: the recording is over")
         } catch {
             status = "\(error)"
         }
@@ -91,7 +92,7 @@ final class AppModel {
                     }
                 }
             }
-            run(device: device, frames: frames, label: sensor.name)
+            run(device: device, frames: frames, label: sensor.name, endMessage: nil)  // the session says why
         } catch {
             status = "\(error)"
         }
@@ -103,7 +104,8 @@ final class AppModel {
         phase = .ready
     }
 
-    private func run(device: Device, frames: AsyncStream<[UInt8]>, label: String) {
+    /// Run the live loop over `frames`; `endMessage` is shown when they end (nil: keep the status).
+    private func run(device: Device, frames: AsyncStream<[UInt8]>, label: String, endMessage: String?) {
         guard let manifest, let classifier else { return }
         do {
             try manifest.check(fits: device)
@@ -124,7 +126,7 @@ final class AppModel {
                         strip = buffer.samples
                         for item in step.items { show(item, labels: manifest.labels) }
                     }
-                    status = "\(label): stream ended"
+                    if let endMessage { status = endMessage }
                 } catch {
                     status = "\(label) stopped: \(error)"
                 }
