@@ -13,9 +13,17 @@ public final class ComputeMode: @unchecked Sendable {
 
     public init() {}
 
-    public var isBackground: Bool { lock.withLock { background } }
+    public var isBackground: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return background
+    }
 
-    public func set(background: Bool) { lock.withLock { self.background = background } }
+    public func set(background: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.background = background
+    }
 }
 
 /// One compiled model loaded twice: `.all` compute units and `.cpuOnly`. `MLModel` predictions
