@@ -32,6 +32,16 @@ class ReplaySource(val device: Device, val frames: List<ByteArray>) : Iterable<B
             return ReplaySource(device, frames)
         }
 
+        /** The device a frame file names in its `# device=NAME rate=HZ ...` header (what `simulate --out` writes), or null. */
+        fun deviceOf(text: String): Device? {
+            val header = text.lineSequence().firstOrNull { it.startsWith("#") } ?: return null
+            val fields = header.removePrefix("#").trim().split(' ').mapNotNull { kv ->
+                kv.split('=', limit = 2).takeIf { it.size == 2 }?.let { it[0] to it[1] }
+            }.toMap()
+            val name = fields["device"] ?: return null
+            return Device.parse(fields["rate"]?.let { "$name@$it" } ?: name)
+        }
+
         /** [signalMv] at the device rate cut into the device's notifications (the last may be shorter),
          *  stamped on a clock that reads [clockStart] at the first sample. */
         fun fromSignal(device: Device, signalMv: DoubleArray, clockStart: Long): ReplaySource {

@@ -86,6 +86,14 @@ class LiveLoopTest {
         }
     }
 
+    @Test fun frameFileHeaderNamesTheDevice() {
+        // the header `python -m streaming simulate --out` writes (streaming/cli.py run_simulate)
+        assertEquals(250, ReplaySource.deviceOf("# device=movesense rate=250 record=synthetic frames=10\n0263\n")!!.rate)
+        assertTrue(ReplaySource.deviceOf("# device=polar-h10 rate=130 record=x frames=1\n") is Device.PolarH10)
+        assertEquals(null, ReplaySource.deviceOf("0263\n"))
+        try { ReplaySource.deviceOf("# device=movesense rate=300\n"); org.junit.Assert.fail() } catch (e: InputError) { assertTrue(e.message!!.contains("300")) }
+    }
+
     @Test fun aTwelveLeadModelIsRefusedOnAOneLeadDevice() {
         val m = TestManifests.synthetic(leads = 12)
         try { m.requireFits(Device.parse("polar-h10")); org.junit.Assert.fail() } catch (e: ModelMismatch) {
