@@ -55,29 +55,64 @@ public struct ScriptedClassifier: ECGClassifier {
     }
 }
 
-/// The start-up model-I/O self-test: one window of the manifest's shape through the classifier;
-/// refuses a model whose labels, leads or outputs do not match the manifest.
+/// One model-I/O case: a model input and the probabilities the exporter measured for it, to be
+/// met within `tolerance` (the contract's model-I/O golden cases, when the manifest ships them).
+public struct ModelIOCase: Sendable, Equatable {
+    public let name: String
+    public let input: ModelInput
+    public let expected: [Double]
+    public let tolerance: Double
+
+    public init(name: String, input: ModelInput, expected: [Double], tolerance: Double) {
+        self.name = name
+        self.input = input
+        self.expected = expected
+        self.tolerance = tolerance
+    }
+}
+
+/// The start-up model-I/O self-test: refuses a model whose labels or leads differ from the
+/// manifest's, whose outputs are not one probability in [0, 1] per label (summing to 1 for a
+/// single-label softmax), or that misses a model-I/O case by more than its tolerance. With no
+/// case, one deterministic window of the manifest's shape is the probe.
 public enum ModelSelfTest {
-    public static func run(_ classifier: inout some ECGClassifier, manifest: Manifest) throws(StreamError) {
+    /// How far a softmax's outputs may sum from 1 in float32 (a wiring error is far larger).
+    static let softmaxSumTolerance = 1e-3
+
+    public static func run(_ classifier: inout some ECGClassifier, manifest: Manifest, cases: [ModelIOCase] = [])
+        throws(StreamError) {
         guard classifier.codes == manifest.codes, classifier.leads == manifest.leads else {
             throw StreamError(.modelMismatch, "the model's labels or leads differ from the manifest's")
         }
         let leads = manifest.input.shape[1], samples = manifest.input.shape[2]
-        let values = (0..<(leads * samples)).map { Float(sin(Double($0 % samples) * 2 * Double.pi / 83)) }
-        let p: [Double]
-        do {
-            p = try classifier.probabilities(for: ModelInput(leads: leads, samples: samples, values: values))
-        } catch {
-            throw StreamError(.classifier, "model self-test: the model failed on a [1, \(leads), \(samples)] input (\(error))")
-        }
-        guard p.count == manifest.labels.count else {
-            throw StreamError(.modelMismatch, "model self-test: \(p.count) outputs, the manifest has \(manifest.labels.count) labels")
-        }
-        guard p.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
-            throw StreamError(.modelMismatch, "model self-test: outputs are not probabilities in [0, 1]")
-        }
-        if !manifest.task.multiLabel, abs(p.reduce(0, +) - 1) > 1e-3 {
-            throw StreamError(.modelMismatch, "model self-test: single-label outputs sum to \(p.reduce(0, +)), not 1")
+        let probe = ModelInput(leads: leads, samples: samples, values: (0..<(leads * samples)).map {
+            Float(sin(Double($0 % samples) * 2 * Double.pi / 83))
+        })
+        for c in cases.isEmpty ? [ModelIOCase(name: "probe window", input: probe, expected: [], tolerance: 0)] : cases {
+            guard c.input.leads == leads, c.input.samples == samples, c.input.values.count == leads * samples else {
+                throw StreamError(.modelMismatch, "model self-test \(c.name): the input does not fit [1, \(leads), \(samples)]")
+            }
+            let p: [Double]
+            do {
+                p = try classifier.probabilities(for: c.input)
+            } catch {
+                throw StreamError(.classifier, "model self-test \(c.name): the model failed on a [1, \(leads), \(samples)] input (\(error))")
+            }
+            guard p.count == manifest.labels.count else {
+                throw StreamError(.modelMismatch, "model self-test \(c.name): \(p.count) outputs, the manifest has \(manifest.labels.count) labels")
+            }
+            guard p.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+                throw StreamError(.modelMismatch, "model self-test \(c.name): outputs are not probabilities in [0, 1]")
+            }
+            if !manifest.task.multiLabel, abs(p.reduce(0, +) - 1) > softmaxSumTolerance {
+                throw StreamError(.modelMismatch, "model self-test \(c.name): single-label outputs sum to \(p.reduce(0, +)), not 1")
+            }
+            if !c.expected.isEmpty {
+                let worst = c.expected.count == p.count ? zip(p, c.expected).map { abs($0 - $1) }.max() ?? 0 : .infinity
+                guard worst <= c.tolerance else {
+                    throw StreamError(.modelMismatch, "model self-test \(c.name): max |dp| \(pythonRound(worst, 6)) exceeds the tolerance \(c.tolerance)")
+                }
+            }
         }
     }
 }

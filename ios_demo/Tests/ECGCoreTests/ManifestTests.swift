@@ -134,7 +134,7 @@ final class ManifestTests: XCTestCase {
         var short = ScriptedClassifier(codes: m.codes, thresholds: m.thresholds, leads: m.leads, multiLabel: false,
                                        outputs: [[0.7, 0.3]])
         XCTAssertThrowsError(try ModelSelfTest.run(&short, manifest: m)) {
-            XCTAssertEqual("\($0)", "model self-test: 2 outputs, the manifest has 4 labels")
+            XCTAssertEqual("\($0)", "model self-test probe window: 2 outputs, the manifest has 4 labels")
         }
         var notSoftmax = ScriptedClassifier(codes: m.codes, thresholds: m.thresholds, leads: m.leads, multiLabel: false,
                                             outputs: [[0.7, 0.7, 0.1, 0.1]])
@@ -142,6 +142,27 @@ final class ManifestTests: XCTestCase {
         var otherLabels = ScriptedClassifier(codes: ["X"], thresholds: [0.5], leads: m.leads, multiLabel: false,
                                              outputs: [[1.0]])
         XCTAssertThrowsError(try ModelSelfTest.run(&otherLabels, manifest: m))
+    }
+
+    func testModelIOCasesAreMetWithinTheirTolerance() throws {
+        let m = try Manifest.load(try syntheticFolder())
+        let input = ModelInput(leads: 1, samples: 1000, values: (0..<1000).map { Float($0 % 7) / 7 })
+        let expected = [0.1, 0.7, 0.1, 0.1]
+        var near = ScriptedClassifier(codes: m.codes, thresholds: m.thresholds, leads: m.leads, multiLabel: false,
+                                      outputs: [[0.12, 0.68, 0.1, 0.1]])
+        XCTAssertNoThrow(try ModelSelfTest.run(&near, manifest: m, cases: [
+            ModelIOCase(name: "case 0", input: input, expected: expected, tolerance: 0.05),
+        ]))
+        var far = near
+        XCTAssertThrowsError(try ModelSelfTest.run(&far, manifest: m, cases: [
+            ModelIOCase(name: "case 0", input: input, expected: expected, tolerance: 0.01),
+        ])) {
+            XCTAssertEqual("\($0)", "model self-test case 0: max |dp| 0.02 exceeds the tolerance 0.01")
+        }
+        XCTAssertThrowsError(try ModelSelfTest.run(&far, manifest: m, cases: [
+            ModelIOCase(name: "short", input: ModelInput(leads: 1, samples: 10, values: [Float](repeating: 0, count: 10)),
+                        expected: expected, tolerance: 0.05),
+        ]))
     }
 
     /// Folders built by `python export/build.py` (one per model, `ios/manifest.json` inside).
