@@ -1,0 +1,74 @@
+// Thin Android shell over :core: BLE transport, foreground service, ExecuTorch classifier, Compose UI.
+// The model comes from `python export/build.py --target android ...` (dist/android/), copied into the
+// app's assets by copyModelAssets before every build.
+plugins {
+    alias(libs.plugins.android.application)
+    alias(libs.plugins.kotlin.android)
+    alias(libs.plugins.kotlin.compose)
+}
+
+val modelDir: File = rootProject.file(providers.gradleProperty("lamscn.modelDir").getOrElse("../dist/android"))
+val generatedAssets = layout.buildDirectory.dir("generated/lamscnAssets")
+
+val copyModelAssets by tasks.registering(Copy::class) {
+    description = "Copies manifest.json and the .pte files of $modelDir into the app's assets (model/)."
+    doFirst {
+        require(File(modelDir, "manifest.json").isFile) {
+            "no $modelDir/manifest.json: run `python export/build.py --target android --model lamscn_1lead_cinc2017` " +
+                "in the repository first (or pass -Plamscn.modelDir=DIR)"
+        }
+    }
+    from(modelDir) { include("manifest.json", "*.pte", "replay.hex") } // replay.hex: optional, see README
+    into(generatedAssets.map { it.dir("model") })
+}
+
+android {
+    namespace = "lamscn.android"
+    compileSdk = libs.versions.compileSdk.get().toInt()
+
+    defaultConfig {
+        applicationId = "lamscn.android"
+        minSdk = libs.versions.minSdk.get().toInt()
+        targetSdk = libs.versions.targetSdk.get().toInt()
+        versionCode = 1
+        versionName = "0.1"
+        ndk { abiFilters += listOf("arm64-v8a", "x86_64") } // the ABIs the ExecuTorch AAR ships
+    }
+
+    sourceSets["main"].assets.srcDir(generatedAssets)
+
+    buildTypes {
+        release {
+            isMinifyEnabled = false
+        }
+    }
+    compileOptions {
+        sourceCompatibility = JavaVersion.VERSION_17
+        targetCompatibility = JavaVersion.VERSION_17
+    }
+    kotlinOptions {
+        jvmTarget = "17"
+    }
+    buildFeatures {
+        compose = true
+    }
+    androidResources {
+        noCompress += "pte" // Module.load needs a plain file: assets are copied to filesDir at start-up
+    }
+}
+
+tasks.named("preBuild") { dependsOn(copyModelAssets) }
+
+dependencies {
+    implementation(project(":core"))
+    implementation(libs.executorch.android)
+    implementation(libs.kotlinx.coroutines.android)
+    implementation(libs.androidx.core.ktx)
+    implementation(libs.androidx.lifecycle.runtime.compose)
+    implementation(libs.androidx.lifecycle.service)
+    implementation(libs.androidx.activity.compose)
+    implementation(platform(libs.androidx.compose.bom))
+    implementation(libs.androidx.compose.ui)
+    implementation(libs.androidx.compose.material3)
+    implementation(libs.androidx.compose.ui.tooling.preview)
+}

@@ -1,0 +1,27 @@
+package lamscn.android
+
+import android.content.Context
+import lamscn.core.Manifest
+import lamscn.core.ManifestError
+import java.io.File
+
+/** The exported model in the app: assets `model/` (copied from dist/android by Gradle) -> `filesDir/model`,
+ *  because `Module.load` needs a readable file; then the manifest is read and every checksum checked. */
+object ModelFiles {
+    private const val ASSET_DIR = "model"
+    const val RUNTIME = "executorch-xnnpack"
+    /** fp32 matches eager PyTorch to 1e-5; the int8 program may miss its parity target (see the manifest's warnings). */
+    const val PRECISION = "fp32"
+
+    fun load(context: Context): Manifest {
+        val names = context.assets.list(ASSET_DIR).orEmpty()
+        if (Manifest.FILE_NAME !in names) {
+            throw ManifestError("no model in the app: assets/$ASSET_DIR/${Manifest.FILE_NAME} is missing (see android_demo/README.md)")
+        }
+        val dir = File(context.filesDir, ASSET_DIR).apply { mkdirs() }
+        for (name in names) {
+            context.assets.open("$ASSET_DIR/$name").use { input -> File(dir, name).outputStream().use { input.copyTo(it) } }
+        }
+        return Manifest.read(dir)
+    }
+}
