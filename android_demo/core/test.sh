@@ -59,8 +59,8 @@ if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
   for m in "${MODELS[@]}"; do
     dir=$BUILD/manifests/$m/android
     log=$BUILD/manifests/$m.failed.log
-    if [ -f "$log" ]; then
-      echo "not rebuilding the $m manifest: export/build.py failed before (delete $log to retry)"
+    if [ -f "$log" ] && [ -z "$(find "$REPO/export" "$REPO/checkpoints/$m" -newer "$log" -print -quit 2>/dev/null)" ]; then
+      echo "not rebuilding the $m manifest: export/build.py failed and nothing in export/ or checkpoints/$m changed since ($log)"
     elif [ ! -f "$dir/manifest.json" ] && [ -x "$REPO/.venv/bin/python" ]; then
       echo "building the $m manifest with export/build.py --target android ..."
       mkdir -p "$BUILD/manifests"
