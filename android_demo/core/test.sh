@@ -26,14 +26,22 @@ apt_install() {
 }
 
 # 1. toolchain
-command -v java >/dev/null || apt_install openjdk-17-jre-headless
+{ command -v java && command -v jar; } >/dev/null || apt_install openjdk-17-jdk-headless
 [ -f /usr/share/java/junit4.jar ] && [ -f /usr/share/java/hamcrest-core.jar ] || apt_install junit4 libhamcrest-java
 if [ ! -f "$COMPILER" ]; then
   PY=$REPO/.venv/bin/python; [ -x "$PY" ] || PY=python3
   mkdir -p "$BUILD/toolchain"
   echo "$WHEEL_PIN" > "$BUILD/toolchain/requirements.txt"
   "$PY" -m pip download -q --no-deps --require-hashes -r "$BUILD/toolchain/requirements.txt" -d "$BUILD/toolchain"
-  unzip -q -o -j "$BUILD"/toolchain/kotlin_jupyter_kernel-0.19.0.944-*.whl 'run_kotlin_kernel/jars/*' -d "$JARS"
+  "$PY" - "$BUILD"/toolchain/kotlin_jupyter_kernel-0.19.0.944-*.whl "$JARS" <<'PYEOF'
+import pathlib, sys, zipfile
+out = pathlib.Path(sys.argv[2]); out.mkdir(parents=True, exist_ok=True)
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in z.namelist():
+        if name.startswith("run_kotlin_kernel/jars/") and name.endswith(".jar"):
+            (out / pathlib.PurePosixPath(name).name).write_bytes(z.read(name))
+PYEOF
+  rm "$BUILD"/toolchain/kotlin_jupyter_kernel-0.19.0.944-*.whl
 fi
 
 # 2. compile (main, then tests against it), only when a source changed
