@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -43,6 +44,7 @@ TARGETS = ("android", "ios")
 VERIFY_WINDOWS = 32  # synthetic windows every artifact is checked on (export.parity.synthetic_windows, seed 0)
 SYNTHETIC_CALIBRATION_WINDOWS = 128
 TOOLS = ("torch", "executorch", "torchao", "coremltools", "numpy")
+LOCAL_KEYS = ("data_dir",)  # provenance keys of older bundles that name a folder of the training machine
 
 
 class BuildError(RuntimeError):
@@ -139,7 +141,8 @@ def base_manifest(bundle, name: str) -> dict:
                      if task.multi_label else "the finding is argmax over c of probabilities[c] / labels[c].threshold"},
         "live": live_numbers(),
         "metrics": bundle.meta.get("metrics", {}),
-        "provenance": bundle.meta.get("provenance", {}),
+        # what the model was trained on, never where it lay on the machine that trained it
+        "provenance": {k: v for k, v in bundle.meta.get("provenance", {}).items() if k not in LOCAL_KEYS},
         "tools": versions(),
     }
 
@@ -157,31 +160,36 @@ def live_numbers() -> dict:
             "heart_rate": heart_rate_numbers(), "debounce": decision_numbers()}
 
 
-def int8_program(bundle, calibration_data: Path | None):
+def int8_program(bundle, calibration_data: Path | None, leads: int, samples: int):
     """The converted PT2E program and where its calibration came from: data, bundle or synthetic."""
     import torch
 
-    from export.calibration import calibrate, read_calibration, training_windows
+    from export.calibration import CalibrationError, calibrate, quantized_program, read_calibration, training_windows
     from export.parity import synthetic_windows
+    from training.checkpoint import LEGACY_CALIBRATION
 
     if calibration_data is not None:
-        windows = training_windows(bundle.task, calibration_data)
+        windows = training_windows(bundle.task, calibration_data, provenance=bundle.meta.get("provenance"))
         print(f"  calibrating on {len(windows)} windows from {calibration_data}")
         return calibrate(bundle.model, torch.from_numpy(windows)), "data"
     if bundle.calibration_path is not None:
         cal = read_calibration(bundle.calibration_path, bundle.model)
         print(f"  calibration from the bundle ({cal.info['windows']} windows, {cal.info['source']})")
-        return cal.program, "bundle"
-    print(f"  WARNING: {bundle.path} has no calibration.pt2: calibrating int8 on "
+        return quantized_program(bundle.model, cal.ranges, leads, samples), "bundle"
+    if bundle.legacy_calibration:
+        raise CalibrationError(f"{bundle.path / LEGACY_CALIBRATION} is a saved program, which is never loaded "
+                               "(loading one can run code): recalibrate with --calibration-data DIR or "
+                               "python -m export.calibration --checkpoint DIR --data DIR")
+    print(f"  WARNING: {bundle.path} has no calibration.json: calibrating int8 on "
           f"{SYNTHETIC_CALIBRATION_WINDOWS} SYNTHETIC windows; int8 accuracy on real ECG is unverified", flush=True)
-    windows = synthetic_windows(len(bundle.meta["leads"]), SYNTHETIC_CALIBRATION_WINDOWS, seed=1)
+    windows = synthetic_windows(leads, SYNTHETIC_CALIBRATION_WINDOWS, seed=1)
     return calibrate(bundle.model, torch.from_numpy(windows)), "synthetic"
 
 
 def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray,
                   calibration_data: Path | None) -> tuple[list[dict], dict, list[str]]:
     """Write ``{name}.fp32.pte`` and ``{name}.int8.pte``; return artifact entries, parity, warnings."""
-    from export.executorch_lowering import LoweringError, export_fp32, lower_to_xnnpack
+    from export.executorch_lowering import export_fp32, lower_to_xnnpack
     from export.manifest import artifact_entry
     from export.parity import compare
     from export.runtime import load_pte
@@ -190,19 +198,12 @@ def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, referen
     with stage("android: export"):
         fp32 = export_fp32(bundle.model, bundle.task.multi_label, leads, samples)
     with stage("android: quantize"):
-        int8, source = int8_program(bundle, calibration_data)
+        int8, source = int8_program(bundle, calibration_data, leads, samples)
     files = {}
     for precision, program in (("fp32", fp32), ("int8", int8)):
         with stage(f"android: lower {precision}"):
             path = folder / f"{name}.{precision}.pte"
-            try:
-                path.write_bytes(lower_to_xnnpack(program).buffer)
-            except LoweringError as e:
-                if precision == "int8" and source == "bundle":
-                    raise LoweringError(f"{e} (the bundle's calibration.pt2 holds the graph of the model code at "
-                                        "calibration time: recalibrate with --calibration-data DIR, or rewrite it "
-                                        "with python -m export.calibration)") from None
-                raise
+            path.write_bytes(lower_to_xnnpack(program).buffer)
             files[precision] = path
     parity = {}
     with stage("android: verify"):
@@ -273,6 +274,27 @@ def finish_target(folder: Path, manifest: dict, parity: dict) -> None:
     mf.write(manifest, folder)
 
 
+def remove_stale_partials(out: Path) -> None:
+    """Remove the hidden work folders that builds killed before their own clean-up left in ``out``
+    (``.TARGET.partial-PID-*`` and ``.TARGET.old-*``, whose process is gone)."""
+    for p in out.glob(".*.partial-*"):
+        pid = p.name.split(".partial-", 1)[1].split("-", 1)[0]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(p, ignore_errors=True)
+    for p in out.glob(".*.old-*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def place(tmp: Path, final: Path) -> None:
     """Swap the finished temporary folder into place (the old one, if any, is removed after)."""
     old = None
@@ -298,8 +320,9 @@ def build(args: argparse.Namespace) -> list[Row]:
     verify_x = synthetic_windows(len(bundle.meta["leads"]), VERIFY_WINDOWS, seed=0)
     reference = eager_probabilities(bundle.model, bundle.task.multi_label, verify_x)
     rows = []
+    remove_stale_partials(out)
     for target in targets:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target}.partial-", dir=out))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target}.partial-{os.getpid()}-", dir=out))
         try:
             if target == "android":
                 entries, parity, notes = build_android(bundle, name, tmp, verify_x, reference, args.calibration_data)
@@ -329,8 +352,13 @@ def print_table(rows: list[Row]) -> None:
         print(f"{r.artifact:<48} {r.precision:<13} {r.bytes:>9} {r.max_abs_diff:>10.2e} {r.decision_agreement:>9.2%}")
 
 
+def _terminate(signum, _frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: the hidden work folder is removed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     from export.calibration import CalibrationError
     from export.executorch_lowering import LoweringError
     from export.manifest import ManifestError

@@ -1,10 +1,15 @@
-"""Int8 calibration: the PT2E static-quantization result that a checkpoint bundle carries.
+"""Int8 calibration: the PT2E static-quantization ranges that a checkpoint bundle carries, as data.
 
 Calibration runs once, when the checkpoint is made, on real preprocessed training windows. The
-bundle keeps only the result: the calibrated and converted program (``calibration.pt2``, saved
-with :func:`torch.export.save`), whose quantize/dequantize nodes hold the observed scales and zero
-points. It holds no ECG. A small JSON record inside the archive ties it to the weights it was
-calibrated with, so a bundle whose weights changed afterwards is refused, not silently exported.
+bundle keeps only the result, ``calibration.json``: for every activation observer of the prepared
+PT2E graph of ``WithProbabilities(model)``, the tensor it observes and the min/max it saw. It holds
+numbers only (no program, no pickle, no ECG), so a downloaded bundle cannot run code through it.
+The quantized program is rebuilt from the model and those numbers (:func:`quantized_program`):
+the graph is prepared again, the weight observers see the weights, the activation observers get
+the stored ranges, and ``convert_pt2e`` makes the same scales and zero points as the calibration
+run did. A fingerprint of the weights ties the file to the weights it was made with, so a bundle
+whose weights changed afterwards is refused, not silently exported; a change of the model code
+that keeps the observed tensors keeps the calibration valid (one that does not is named).
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -27,9 +33,10 @@ from torch.export import ExportedProgram
 from training.checkpoint import CALIBRATION
 from training.model import WithProbabilities
 
+FORMAT = "lamscn-calibration/2"
 SCHEME = "pt2e_static_int8_xnnpack_symmetric_per_channel_minmax"
-INFO = "calibration.json"
 MAX_WINDOWS = 512  # windows taken from a dataset folder (evenly spaced over its training records)
+MAX_BYTES = 4_000_000  # a calibration file is a few kB of numbers; anything this large is not one
 
 
 class CalibrationError(ValueError):
@@ -38,10 +45,10 @@ class CalibrationError(ValueError):
 
 @dataclass
 class Calibration:
-    """A loaded calibration: the converted (quantize/dequantize) program and its record."""
+    """A loaded calibration: the record (``info``) and the observed range of every activation."""
 
-    program: ExportedProgram
     info: dict
+    ranges: dict[str, dict]
 
 
 def weights_fingerprint(model: nn.Module) -> str:
@@ -79,45 +86,107 @@ def _multi_label(model: nn.Module) -> bool:
     return bool(config.multi_label)
 
 
-def calibrate(model: nn.Module, windows: torch.Tensor) -> ExportedProgram:
-    """Export ``WithProbabilities(model)`` for input ``[1, leads, samples]``, observe every window
-    one at a time (the deployed batch size), convert, and export the quantized program again."""
-    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+def _example(leads: int, samples: int) -> tuple[torch.Tensor]:
+    return (torch.zeros(1, leads, samples),)
 
+
+def _prepared(model: nn.Module, leads: int, samples: int) -> torch.fx.GraphModule:
+    """The PT2E-prepared (observer-carrying) graph of ``WithProbabilities(model)``, input ``[1, leads, samples]``."""
+    from torchao.quantization.pt2e.quantize_pt2e import prepare_pt2e
+
+    wrapped = WithProbabilities(model, _multi_label(model)).eval()
+    with torch.no_grad():
+        return prepare_pt2e(torch.export.export(wrapped, _example(leads, samples)).module(), xnnpack_quantizer())
+
+
+def _observers(prepared: torch.fx.GraphModule) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Activation observers (module name → names of the nodes they observe, in graph order) and
+    weight observers (module name → the weight attribute they observe)."""
+    activations: dict[str, list[str]] = {}
+    weights: dict[str, str] = {}
+    for node in prepared.graph.nodes:
+        if node.op != "call_module" or "activation_post_process" not in str(node.target):
+            continue
+        observed = node.args[0]
+        if observed.op == "get_attr":
+            weights[node.target] = observed.target
+        else:
+            activations.setdefault(node.target, []).append(observed.name)
+    return activations, weights
+
+
+def _attribute(module: nn.Module, dotted: str) -> torch.Tensor:
+    for part in dotted.split("."):
+        module = getattr(module, part)
+    return module
+
+
+def observe(model: nn.Module, windows: torch.Tensor) -> dict[str, dict]:
+    """Run every window through the prepared graph of ``model`` one at a time (the deployed batch
+    size) and return each activation observer's range: ``{observer: {"observes": [...], "min", "max"}}``."""
     windows = torch.as_tensor(windows, dtype=torch.float32)
     if windows.ndim != 3 or windows.shape[0] == 0:
         raise CalibrationError(f"calibration windows must be shaped [N>0, leads, samples], got {tuple(windows.shape)}")
     if not torch.isfinite(windows).all():
         raise CalibrationError("calibration windows contain NaN or inf")
-    wrapped = WithProbabilities(model, _multi_label(model)).eval()
-    # zeros, not a window: torch.export keeps example inputs (with their whole storage) in the
-    # saved program, and the calibration must carry no ECG
-    example = (torch.zeros(1, *windows.shape[1:]),)
+    prepared = _prepared(model, *windows.shape[1:])
     with torch.no_grad():
-        graph = torch.export.export(wrapped, example).module()
-        prepared = prepare_pt2e(graph, xnnpack_quantizer())
         for w in windows:
             prepared(w.unsqueeze(0))
-        converted = convert_pt2e(prepared)
-        return torch.export.export(converted, example)
+    activations, _ = _observers(prepared)
+    ranges = {}
+    for name, observes in activations.items():
+        obs = getattr(prepared, name)
+        ranges[name] = {"observes": observes, "min": float(obs.min_val), "max": float(obs.max_val)}
+    return ranges
+
+
+def quantized_program(model: nn.Module, ranges: dict[str, dict], leads: int, samples: int) -> ExportedProgram:
+    """The converted (quantize/dequantize) program of ``WithProbabilities(model)`` for input
+    ``[1, leads, samples]``, its activation ranges taken from ``ranges`` (as :func:`observe` returns)."""
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e
+
+    prepared = _prepared(model, leads, samples)
+    activations, weights = _observers(prepared)
+    if set(activations) != set(ranges) or any(ranges[k]["observes"] != v for k, v in activations.items()):
+        missing = sorted(set(activations) - set(ranges)) or sorted(
+            k for k in activations if ranges.get(k, {}).get("observes") != activations[k])
+        raise CalibrationError(f"calibration does not fit this model's quantized graph (first mismatch: "
+                               f"{(missing or sorted(set(ranges) - set(activations)))[0]}); recalibrate the bundle")
+    with torch.no_grad():
+        for name, attr in weights.items():
+            getattr(prepared, name)(_attribute(prepared, attr))
+        for name, r in ranges.items():
+            obs = getattr(prepared, name)
+            obs.min_val.copy_(torch.tensor(r["min"], dtype=obs.min_val.dtype))
+            obs.max_val.copy_(torch.tensor(r["max"], dtype=obs.max_val.dtype))
+        return torch.export.export(convert_pt2e(prepared), _example(leads, samples))
+
+
+def calibrate(model: nn.Module, windows: torch.Tensor) -> ExportedProgram:
+    """:func:`observe` on ``windows`` then :func:`quantized_program`: the int8 program for ``model``."""
+    windows = torch.as_tensor(windows, dtype=torch.float32)
+    return quantized_program(model, observe(model, windows), *windows.shape[1:])
 
 
 def write_calibration(model: nn.Module, windows: torch.Tensor, bundle_dir: Path, *,
                       source: str = "training windows") -> Path:
     """Calibrate ``model`` (the bundle's eval-mode network) on preprocessed ``windows``
-    ``[N, leads, samples]`` float32 and write ``bundle_dir/calibration.pt2`` atomically.
+    ``[N, leads, samples]`` float32 and write ``bundle_dir/calibration.json`` atomically.
 
     ``source`` says where the windows came from (recorded; the windows themselves are not)."""
     bundle_dir = Path(bundle_dir)
     if not bundle_dir.is_dir():
         raise CalibrationError(f"bundle folder {bundle_dir} does not exist")
+    windows = torch.as_tensor(windows, dtype=torch.float32)
     was_training = model.training
     model.eval()
     try:
-        program = calibrate(model, windows)
+        ranges = observe(model, windows)
     finally:
         model.train(was_training)
-    info = {
+    doc = {
+        "format": FORMAT,
         "scheme": SCHEME,
         "weights_sha256": weights_fingerprint(model),
         "windows": int(windows.shape[0]),
@@ -125,12 +194,14 @@ def write_calibration(model: nn.Module, windows: torch.Tensor, bundle_dir: Path,
         "multi_label": _multi_label(model),
         "source": source,
         "versions": {p: metadata.version(p) for p in ("torch", "torchao", "executorch")},
+        "activations": ranges,
     }
     target = bundle_dir / CALIBRATION
-    fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".pt2", dir=bundle_dir)
-    os.close(fd)
+    fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".json", dir=bundle_dir)
     try:
-        torch.export.save(program, tmp, extra_files={INFO: json.dumps(info, sort_keys=True)})
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        os.chmod(tmp, 0o644)  # mkstemp made it private; a bundle is shared
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -138,25 +209,38 @@ def write_calibration(model: nn.Module, windows: torch.Tensor, bundle_dir: Path,
     return target
 
 
-def read_calibration(path: Path, model: nn.Module) -> Calibration:
-    """Load a ``calibration.pt2`` and check it belongs to ``model``'s weights; raise
-    :class:`CalibrationError` with a one-line reason otherwise."""
-    import torch.ao.quantization.fx._decomposed  # noqa: F401  (registers quantized_decomposed ops for loading)
+def _check_ranges(path: Path, ranges: object) -> dict[str, dict]:
+    if not isinstance(ranges, dict) or not ranges:
+        raise CalibrationError(f"calibration {path}: no activation ranges")
+    for name, r in ranges.items():
+        ok = (isinstance(r, dict) and isinstance(r.get("observes"), list) and r["observes"]
+              and all(isinstance(o, str) for o in r["observes"])
+              and all(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) for k in ("min", "max")))
+        if not ok or not (math.isfinite(r["min"]) and math.isfinite(r["max"]) and r["min"] <= r["max"]):
+            raise CalibrationError(f"calibration {path}: activation {name!r} has no valid finite range")
+    return ranges
 
+
+def read_calibration(path: Path, model: nn.Module) -> Calibration:
+    """Load a ``calibration.json`` (plain JSON, parsed, never executed) and check it belongs to
+    ``model``'s weights; raise :class:`CalibrationError` with a one-line reason otherwise."""
     path = Path(path)
-    extra = {INFO: ""}
     try:
-        program = torch.export.load(path, extra_files=extra)
-        info = json.loads(extra[INFO])
-    except Exception as e:  # a corrupt archive can fail in zip, pickle, json or torch code
+        if path.stat().st_size > MAX_BYTES:
+            raise CalibrationError(f"calibration {path}: {path.stat().st_size} bytes, not a calibration record")
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise CalibrationError(f"calibration {path}: cannot be read ({first})") from None
-    if not isinstance(info, dict) or info.get("scheme") != SCHEME:
-        raise CalibrationError(f"calibration {path}: scheme {info.get('scheme') if isinstance(info, dict) else None!r}, "
-                               f"expected {SCHEME!r}")
-    if info.get("weights_sha256") != weights_fingerprint(model):
+        raise CalibrationError(f"calibration {path}: cannot be read as JSON ({first})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CalibrationError(f"calibration {path}: format {doc.get('format') if isinstance(doc, dict) else None!r}, "
+                               f"expected {FORMAT!r}")
+    if doc.get("scheme") != SCHEME:
+        raise CalibrationError(f"calibration {path}: scheme {doc.get('scheme')!r}, expected {SCHEME!r}")
+    if doc.get("weights_sha256") != weights_fingerprint(model):
         raise CalibrationError(f"calibration {path}: made for other weights (stale); recalibrate the bundle")
-    return Calibration(program=program, info=info)
+    ranges = _check_ranges(path, doc.get("activations"))
+    return Calibration(info={k: v for k, v in doc.items() if k != "activations"}, ranges=ranges)
 
 
 def evenly_spaced(n: int, limit: int) -> np.ndarray:
@@ -164,14 +248,23 @@ def evenly_spaced(n: int, limit: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(limit, n)).round().astype(int))
 
 
-def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS) -> np.ndarray:
-    """Preprocessed windows of a dataset folder's training records (PTB-XL folds 9 and 10 are
-    validation and test), at most ``limit``, evenly spaced, one window per 10 s."""
+def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance: dict | None = None) -> np.ndarray:
+    """Preprocessed windows of a dataset folder's training records, at most ``limit``, evenly
+    spaced, one window per 10 s. Never validation or test records: PTB-XL folds 9 and 10, and
+    with a bundle's ``provenance`` the validation records recorded in it (its fold, or its
+    seeded CinC 2017 split); and when it records its training folds, only those (the
+    distribution the weights were fitted to, whatever else the folder holds now)."""
     from training.datasets import DatasetError, examples_for, load_windows
+    from training.evaluate import validation_examples
 
     try:
         examples = [ex for ex in examples_for(task, data_dir) if ex.fold not in (9, 10)]
-    except DatasetError as e:
+        if provenance and (provenance.get("val_fold") is not None or provenance.get("val_split")):
+            held = {ex.record_id for ex in validation_examples(task, examples_for(task, data_dir), provenance)}
+            examples = [ex for ex in examples if ex.record_id not in held]
+        if provenance and provenance.get("train_folds"):
+            examples = [ex for ex in examples if ex.fold in set(provenance["train_folds"])]
+    except (DatasetError, ValueError) as e:
         raise CalibrationError(f"calibration data: {e}") from None
     pick = evenly_spaced(len(examples), limit)
     x = load_windows([examples[i] for i in pick], task, hop_seconds=10.0, progress=False).x if examples else []
@@ -182,7 +275,7 @@ def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS) -> np.ndarr
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m export.calibration --checkpoint DIR --data DIR``: (re)write a bundle's calibration,
-    e.g. after a change of the model code that keeps its weights."""
+    e.g. after a change of the model code that changes the quantized graph."""
     from training.checkpoint import CheckpointError, load_bundle
 
     p = argparse.ArgumentParser(prog="python -m export.calibration", description=main.__doc__.split(":")[0])
@@ -191,10 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         bundle = load_bundle(args.checkpoint)
-        windows = training_windows(bundle.task, args.data)
+        windows = training_windows(bundle.task, args.data, provenance=bundle.meta.get("provenance"))
         path = write_calibration(bundle.model, torch.from_numpy(windows), bundle.path,
-                                 source=f"training records of {args.data}")
-    except (CheckpointError, CalibrationError) as e:
+                                 source=f"training records of {args.data.name}")
+    except (CheckpointError, CalibrationError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"int8 calibration from {len(windows)} training windows of {args.data} -> {path}")

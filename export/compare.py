@@ -93,7 +93,7 @@ def build_artifacts(bundle, folder: Path) -> tuple[dict[str, Path], dict[str, st
         path.write_bytes(lower_to_xnnpack(export_fp32(bundle.model, multi, leads, samples)).buffer)
 
     def int8_pte(path: Path) -> None:
-        program, info["int8_calibration"] = int8_program(bundle, None)
+        program, info["int8_calibration"] = int8_program(bundle, None, leads, samples)
         path.write_bytes(lower_to_xnnpack(program).buffer)
 
     def mlpackage(path: Path) -> None:

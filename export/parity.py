@@ -5,6 +5,9 @@ that agree with fp32 and the macro-F1 difference on labelled data.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import torch
 from torch import nn
@@ -70,3 +73,146 @@ def failures(result: dict, precision: str) -> list[str]:
         if drop > MAX_MACRO_F1_DROP:
             bad.append(f"macro-F1 drop {drop:.4f} > {MAX_MACRO_F1_DROP}")
     return bad
+
+
+PARITY_JSON = "parity_real.json"
+
+
+def artifact_predictor(folder: Path, entry: dict):
+    """A ``windows → probabilities`` function for one artifact of a verified build folder."""
+    from export.mil_numpy import mlpackage_predictor
+    from export.runtime import load_pte
+
+    path = folder / entry["file"]
+    return load_pte(path) if entry["runtime"].startswith("executorch") else mlpackage_predictor(path)
+
+
+def build_folders(dist: Path) -> list[Path]:
+    """``dist`` itself when it holds a ``manifest.json``, else its target subfolders that do."""
+    from export.manifest import MANIFEST
+
+    if (dist / MANIFEST).is_file():
+        return [dist]
+    folders = sorted(p for p in dist.iterdir() if (p / MANIFEST).is_file()) if dist.is_dir() else []
+    if not folders:
+        raise FileNotFoundError(f"{dist}: no manifest.json there or in its subfolders (run export/build.py first)")
+    return folders
+
+
+def real_windows(bundle, data: Path, folds: str | None, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Preprocessed windows of the selected real records: ``(x, record index per window, targets per
+    record, records)``; ``split`` is ``all`` or ``validation`` (the records recorded with the model)."""
+    from training import datasets
+    from training.evaluate import validation_examples
+
+    task = bundle.task
+    examples = datasets.examples_for(task, data)
+    if split == "validation":
+        examples = validation_examples(task, examples, bundle.meta.get("provenance", {}))
+    if folds:
+        wanted = set(parse_folds(folds))
+        examples = [e for e in examples if e.fold in wanted]
+    if not examples:
+        raise ValueError(f"{data}: no records selected" + (f" in folds {folds}" if folds else ""))
+    ws = datasets.load_windows(examples, task, hop_seconds=5.0, progress=False)
+    if not ws.examples:
+        raise ValueError(f"{data}: all {len(examples)} selected records were unusable")
+    return ws.x, ws.record, ws.y, len(ws.examples)
+
+
+def parse_folds(text: str) -> list[int]:
+    """``"9"`` or ``"1,2,3"`` → folds; ValueError naming the flag otherwise."""
+    try:
+        folds = [int(f) for f in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--folds {text!r}: expected comma-separated fold numbers, e.g. 9 or 1,2,3") from None
+    return folds
+
+
+def evaluate_build(dist: Path, bundle, x: np.ndarray, record: np.ndarray, y: np.ndarray, n: int) -> list[dict]:
+    """Every artifact of every build folder under ``dist`` against eager PyTorch on windows ``x``:
+    max |Δp| over windows, and decisions and macro-F1 over records (the mean of their windows)."""
+    from export.manifest import read as read_manifest
+    from training.train import record_probabilities
+
+    multi = bundle.task.multi_label
+    ref_w = eager_probabilities(bundle.model, multi, x)
+    ref_r = record_probabilities(ref_w, record, n)
+    target = y if multi else np.eye(bundle.task.num_classes, dtype=bool)[np.asarray(y).reshape(len(y), -1).argmax(1)
+                                                                       if np.ndim(y) == 2 else np.asarray(y, int)]
+    results = []
+    for folder in build_folders(dist):
+        manifest = read_manifest(folder)  # schema and checksums
+        if manifest["model"]["version"] != _model_version(bundle):
+            raise ValueError(f"{folder}: built from model version {manifest['model']['version']}, "
+                             f"the checkpoint is {_model_version(bundle)}")
+        for entry in manifest["artifacts"]:
+            got_w = artifact_predictor(folder, entry)(x)
+            rec = compare(ref_r, record_probabilities(got_w, record, n), bundle.thresholds, multi, target=target)
+            result = {"artifact": f"{folder.name}/{entry['file']}", "precision": entry["precision"],
+                      "windows": int(len(x)), "records": n, "max_abs_diff": float(np.abs(ref_w - got_w).max()),
+                      "decision_agreement": rec["decision_agreement"], "macro_f1_reference": rec["macro_f1_reference"],
+                      "macro_f1_artifact": rec["macro_f1_artifact"], "max_abs_diff_target": MAX_ABS_DIFF[entry["precision"]]}
+            result["failures"] = failures(result, entry["precision"])
+            results.append(result)
+    return results
+
+
+def _model_version(bundle) -> str:
+    from export.calibration import weights_fingerprint
+
+    return str(bundle.meta.get("version") or f"sha256-{weights_fingerprint(bundle.model)[:12]}")
+
+
+def result_line(r: dict) -> str:
+    """One artifact's line: name, precision, verdict, then ``max_abs_diff=… agreement=… macro_f1=…/…``."""
+    verdict = "FAIL (" + "; ".join(r["failures"]) + ")" if r["failures"] else "ok"
+    return (f"{r['artifact']} {r['precision']} {verdict}: windows={r['windows']} records={r['records']} "
+            f"max_abs_diff={r['max_abs_diff']:.4g} agreement={r['decision_agreement']:.4f} "
+            f"macro_f1={r['macro_f1_reference']:.4f}/{r['macro_f1_artifact']:.4f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m export.parity --dist DIR --checkpoint BUNDLE --data DATA [--folds 9 | --split validation]``:
+    every artifact of a build against eager PyTorch on real records; exit 1 when a target is missed."""
+    import argparse
+    import json
+    import sys
+
+    from export.manifest import ManifestError
+    from training.checkpoint import CheckpointError, load_bundle
+    from training.datasets import DatasetError
+
+    p = argparse.ArgumentParser(prog="python -m export.parity", description=main.__doc__.split(":")[0])
+    p.add_argument("--dist", type=Path, required=True, help="a build folder (dist/, or dist/android, dist/ios)")
+    p.add_argument("--checkpoint", type=Path, required=True, help="the bundle the build was made from")
+    p.add_argument("--data", type=Path, required=True, help="dataset folder with real records")
+    sel = p.add_mutually_exclusive_group()
+    sel.add_argument("--folds", help="PTB-XL folds to use, e.g. 9 (default: every record in the folder)")
+    sel.add_argument("--split", choices=("all", "validation"), default="all",
+                     help="validation: only the records the model was validated on")
+    p.add_argument("--json", type=Path, help=f"write the results here (default DIST/{PARITY_JSON})")
+    args = p.parse_args(argv)
+    try:
+        bundle = load_bundle(args.checkpoint)
+        out = args.json or (args.dist / PARITY_JSON)
+        if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
+            raise OSError(f"{out.parent}: not a writable folder for the results")
+        x, record, y, n = real_windows(bundle, args.data, args.folds, args.split)
+        results = evaluate_build(args.dist, bundle, x, record, y, n)
+    except (CheckpointError, DatasetError, ManifestError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except RuntimeError as e:  # a runtime that refuses an artifact
+        print(f"error: {(str(e).strip().splitlines() or [type(e).__name__])[0]}", file=sys.stderr)
+        return 2
+    for r in results:
+        print(result_line(r))
+    doc = {"checkpoint": bundle.path.resolve().name, "data": args.data.name, "folds": args.folds,
+           "split": args.split, "reference": "eager PyTorch fp32, WithProbabilities(model)", "results": results}
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    return 1 if any(r["failures"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

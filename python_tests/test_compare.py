@@ -50,10 +50,10 @@ def compared(tmp_path_factory):
     baseline = tiny_mobilenet_bundle(root / "tiny_mobilenet")
     real_int8 = export_build.int8_program
 
-    def int8_or_fail(bundle, data):
+    def int8_or_fail(bundle, data, leads, samples):
         if bundle.meta["model"]["name"] == "mobilenet1d":
             raise RuntimeError("simulated int8 lowering failure")
-        return real_int8(bundle, data)
+        return real_int8(bundle, data, leads, samples)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(export_build, "int8_program", int8_or_fail)

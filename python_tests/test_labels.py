@@ -71,7 +71,10 @@ def test_shared_layout_counts_on_real_labels(ptbxl_dir):
     assert len(ex) >= 8000 and y.shape[1] == 17
     assert {e.fold for e in ex} >= {1, 2, 3, 9}
     afib = PTBXL17.codes.index("AFIB")
-    assert 500 < y[:, afib].sum() < 700  # 604 AFIB rhythm statements in the shared folds
+    # AFIB rhythm statements are 6.9% of PTB-XL (1,514 of 21,799); measured 6.9% in the shared folds
+    # 1-3 and 9 (604 of 8,727) and in 1-6 and 9 (1,058 of 15,252): a bound on the share, not the count,
+    # holds whatever folds the folder has
+    assert 0.055 < y[:, afib].mean() < 0.085
     assert (y.sum(axis=0) > 0).all()
 
 

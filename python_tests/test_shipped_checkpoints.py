@@ -57,7 +57,7 @@ def test_cinc2017_int8_pte_fits_a_watch():
     path = CHECKPOINTS / "lamscn_1lead_cinc2017"
     if not path.is_dir():
         pytest.skip("no shipped cinc2017 checkpoint")
-    program, source = int8_program(load_bundle(path), None)
+    program, source = int8_program(load_bundle(path), None, 1, 1000)
     assert source == "bundle"
     size = len(lower_to_xnnpack(program).buffer)
     assert SEGMENT_ALIGNMENT == 16 and size <= 100_000, size

@@ -1,6 +1,7 @@
 """Checkpoint bundles: a folder with ``weights.pt`` (a plain state dict, loadable with
 ``torch.load(weights_only=True)``), ``bundle.json`` (everything else a user or the exporter needs)
-and, once calibrated, ``calibration.pt2`` (the int8 calibration result, never training data).
+and, once calibrated, ``calibration.json`` (the int8 calibration result as plain numbers, never
+training data, never a program: see :mod:`export.calibration`).
 
 ``bundle.json`` keys: ``schema``, ``model`` (``name`` + ``kwargs`` for :mod:`training.registry`),
 ``task``, ``labels`` (code, name, snomed_ct, threshold), ``leads``, ``preprocessing``
@@ -24,7 +25,10 @@ from training.registry import build_model
 BUNDLE_SCHEMA = "lamscn-checkpoint/1"
 WEIGHTS = "weights.pt"
 METADATA = "bundle.json"
-CALIBRATION = "calibration.pt2"
+CALIBRATION = "calibration.json"
+# The former calibration format, a saved torch.export program: it is never loaded (loading one can
+# unpickle, i.e. run code); a bundle that still has one is told to recalibrate.
+LEGACY_CALIBRATION = "calibration.pt2"
 
 
 class CheckpointError(ValueError):
@@ -51,6 +55,11 @@ class Bundle:
     def calibration_path(self) -> Path | None:
         p = self.path / CALIBRATION
         return p if p.is_file() else None
+
+    @property
+    def legacy_calibration(self) -> bool:
+        """Whether the bundle has only the former, program-holding ``calibration.pt2``."""
+        return self.calibration_path is None and (self.path / LEGACY_CALIBRATION).exists()
 
 
 def label_entries(task: Task, thresholds: list[float]) -> list[dict]:
