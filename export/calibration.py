@@ -248,9 +248,11 @@ def evenly_spaced(n: int, limit: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(limit, n)).round().astype(int))
 
 
-def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance: dict | None = None) -> np.ndarray:
-    """Preprocessed windows of a dataset folder's training records, at most ``limit``, evenly
-    spaced, one window per 10 s. Never validation or test records: PTB-XL folds 9 and 10, and
+def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance: dict | None = None,
+                     hop_seconds: float = 10.0) -> np.ndarray:
+    """Preprocessed windows of a dataset folder's training records: every record's windows at
+    ``hop_seconds``, then at most ``limit`` of them evenly spaced (the rule of training's own
+    calibration). Never validation or test records: PTB-XL folds 9 and 10, and
     with a bundle's ``provenance`` the validation records recorded in it (its fold, or its
     seeded CinC 2017 split); and when it records its training folds, only those (the
     distribution the weights were fitted to, whatever else the folder holds now)."""
@@ -266,8 +268,7 @@ def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance:
             examples = [ex for ex in examples if ex.fold in set(provenance["train_folds"])]
     except (DatasetError, ValueError) as e:
         raise CalibrationError(f"calibration data: {e}") from None
-    pick = evenly_spaced(len(examples), limit)
-    x = load_windows([examples[i] for i in pick], task, hop_seconds=10.0, progress=False).x if examples else []
+    x = load_windows(examples, task, hop_seconds=hop_seconds, progress=False).x if examples else []
     if len(x) == 0:
         raise CalibrationError(f"calibration data {data_dir}: no usable training windows for task {task.name}")
     return x[evenly_spaced(len(x), limit)]
@@ -281,10 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m export.calibration", description=main.__doc__.split(":")[0])
     p.add_argument("--checkpoint", type=Path, required=True, help="bundle folder to (re)calibrate")
     p.add_argument("--data", type=Path, required=True, help="dataset folder (its training records are used)")
+    p.add_argument("--windows", type=int, default=MAX_WINDOWS, help="windows to calibrate on, evenly spaced")
+    p.add_argument("--hop-seconds", type=float, default=10.0, help="hop between windows of longer records")
     args = p.parse_args(argv)
+    if args.windows < 1 or not args.hop_seconds > 0:
+        p.error("--windows must be >= 1 and --hop-seconds > 0")
     try:
         bundle = load_bundle(args.checkpoint)
-        windows = training_windows(bundle.task, args.data, provenance=bundle.meta.get("provenance"))
+        windows = training_windows(bundle.task, args.data, args.windows, bundle.meta.get("provenance"), args.hop_seconds)
         path = write_calibration(bundle.model, torch.from_numpy(windows), bundle.path,
                                  source=f"training records of {args.data.name}")
     except (CheckpointError, CalibrationError, OSError) as e:

@@ -67,7 +67,8 @@ def train_tiny_bundle(path: Path, task_name: str, steps: int = 150, seed: int = 
         opt.step()
     model.eval()
     save_bundle(path, model, "tiny_lamscn", kwargs, task, [0.5] * task.num_classes,
-                provenance={"data": "synthetic ECG (training.synthetic), synthetic labels", "seed": seed},
+                provenance={"data": "synthetic ECG (training.synthetic), synthetic labels", "seed": seed,
+                            "train_folds": [1]},  # recalibration from a PTB-XL folder reads fold 1
                 metrics={"note": "test bundle, not a clinical model"})
     write_calibration(model, xt[:32], path, source="synthetic training windows (test bundle)")
     return path
