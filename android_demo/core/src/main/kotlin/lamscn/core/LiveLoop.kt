@@ -20,12 +20,18 @@ sealed interface LiveItem {
     class Transport(val event: Event) : LiveItem
 }
 
+/** A window's status; [json] is its name in the stream lines. */
+enum class WindowStatus(val json: String) { CLASSIFIED("classified"), REJECTED("rejected") }
+
+/** Why a window was not classified; [json] is its name in the stream lines. */
+enum class RejectReason(val json: String) { GAP("gap"), CLOCK_JUMP("clock_jump"), QUALITY("quality") }
+
 /** The verdict on one window, with the intermediates a screen or a comparison needs. */
 class WindowResult(
     val window: Window,
     val rate: Int,
-    val status: String, // classified | rejected
-    val reason: String?, // gap | clock_jump | quality
+    val status: WindowStatus,
+    val reason: RejectReason?,
     val quality: Quality?,
     val preprocessed: Preprocessed?,
     val heartRateBpm: Double?,
@@ -78,7 +84,7 @@ class LiveLoop(
         val samples = window.samplesMv
         if (samples == null || window.hasGap) {
             debouncer.reset()
-            return WindowResult(window, device.rate, "rejected", if (samples == null) "clock_jump" else "gap",
+            return WindowResult(window, device.rate, WindowStatus.REJECTED, if (samples == null) RejectReason.CLOCK_JUMP else RejectReason.GAP,
                 null, null, null, null, emptyList(), emptyList(), codes)
         }
         val raw = arrayOf(samples)
@@ -86,14 +92,14 @@ class LiveLoop(
         val quality = gate.assess(raw, device.rate, pre)
         if (!quality.ok) {
             debouncer.reset()
-            return WindowResult(window, device.rate, "rejected", "quality", quality, pre, null, null, emptyList(), emptyList(), codes)
+            return WindowResult(window, device.rate, WindowStatus.REJECTED, RejectReason.QUALITY, quality, pre, null, null, emptyList(), emptyList(), codes)
         }
         val hr = heartRate.bpm(pre.filtered[0], preprocessing.modelRate)
         val shape = longArrayOf(1, pre.window.size.toLong(), pre.window[0].size.toLong())
         val probs = classifier.probabilities(pre.modelInput(), shape)
         val above = aboveThreshold(probs, classifier.thresholds, classifier.multiLabel)
         val shown = debouncer.update(above)
-        return WindowResult(window, device.rate, "classified", null, quality, pre, hr, probs,
+        return WindowResult(window, device.rate, WindowStatus.CLASSIFIED, null, quality, pre, hr, probs,
             codes.filterIndexed { i, _ -> above[i] }, codes.filterIndexed { i, _ -> shown[i] }, codes)
     }
 }

@@ -15,10 +15,10 @@ enum class Badge { GOOD, POOR_SIGNAL, INTERRUPTED }
  */
 class VerdictPresenter(private val labels: List<Label>, private val noisyCode: String? = NOISY_CODE) {
     fun present(r: WindowResult): Verdict {
-        if (r.status == "rejected") {
-            return if (r.reason == "quality") Verdict(Badge.POOR_SIGNAL, emptyList(), null,
+        if (r.status == WindowStatus.REJECTED) {
+            return if (r.reason == RejectReason.QUALITY) Verdict(Badge.POOR_SIGNAL, emptyList(), null,
                 "poor signal — hold still (${r.quality?.reasons?.joinToString(", ")})")
-            else Verdict(Badge.INTERRUPTED, emptyList(), null, "signal interrupted (${r.reason}) — waiting for 10 s of unbroken signal")
+            else Verdict(Badge.INTERRUPTED, emptyList(), null, "signal interrupted (${r.reason?.json}) — waiting for 10 s of unbroken signal")
         }
         if (noisyCode != null && noisyCode in r.findings) return Verdict(Badge.POOR_SIGNAL, emptyList(), r.heartRateBpm, "poor signal — hold still")
         val probs = r.probabilities ?: DoubleArray(r.codes.size)

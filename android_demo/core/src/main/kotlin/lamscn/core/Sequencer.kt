@@ -10,9 +10,14 @@ data class SequencerSpec(
     }
 }
 
+/** What a transport event is; [json] is its name in the stream lines. */
+enum class EventKind(val json: String) {
+    GAP("gap"), CLOCK_JUMP("clock_jump"), DUPLICATE("duplicate"), LATE("late"), REORDERED("reordered"), BAD_FRAME("bad_frame")
+}
+
 /** Something the timestamps (or the bytes) tell about the transport. */
 data class Event(
-    val kind: String, // gap | clock_jump | duplicate | late | reordered | bad_frame
+    val kind: EventKind,
     val frame: Int, // arrival number of the frame that revealed it (0-based)
     val atSample: Long? = null,
     val missingSamples: Long? = null,
@@ -50,11 +55,11 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
         val frame = try {
             device.decode(data)
         } catch (e: FrameError) {
-            return listOf(Sequenced.Of(Event("bad_frame", arrival, message = e.message)))
+            return listOf(Sequenced.Of(Event(EventKind.BAD_FRAME, arrival, message = e.message)))
         }
         val key = frame.timestamp to frame.samplesMv.size
         if (key in recent || pending.any { it.frame.timestamp to it.frame.samplesMv.size == key }) {
-            return listOf(Sequenced.Of(Event("duplicate", arrival)))
+            return listOf(Sequenced.Of(Event(EventKind.DUPLICATE, arrival)))
         }
         val out = ArrayList<Sequenced>()
         val next = nextTimeS
@@ -64,10 +69,10 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
                 out += flush()
                 return out + release(Pending(frame.firstSampleS, arrival, frame))
             }
-            if (earlyS * rate > spec.gapToleranceSamples) return listOf(Sequenced.Of(Event("late", arrival, atSample = nextIndex)))
+            if (earlyS * rate > spec.gapToleranceSamples) return listOf(Sequenced.Of(Event(EventKind.LATE, arrival, atSample = nextIndex)))
         }
         val item = Pending(frame.firstSampleS, arrival, frame)
-        if (pending.isNotEmpty() && order.compare(item, pending.last()) < 0) out += Sequenced.Of(Event("reordered", arrival))
+        if (pending.isNotEmpty() && order.compare(item, pending.last()) < 0) out += Sequenced.Of(Event(EventKind.REORDERED, arrival))
         pending += item
         pending.sortWith(order)
         while (pending.size > spec.reorderDepthFrames) out += release(pending.removeAt(0))
@@ -89,11 +94,11 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
         if (previous != null) {
             val late = (frame.firstSampleS - previous) * rate
             if (late < -spec.gapToleranceSamples || late > spec.clockJumpSeconds * rate) {
-                out += Sequenced.Of(Event("clock_jump", item.arrival, atSample = nextIndex))
+                out += Sequenced.Of(Event(EventKind.CLOCK_JUMP, item.arrival, atSample = nextIndex))
                 restart = true
             } else if (late > spec.gapToleranceSamples) {
                 val missing = pyRound(late)
-                out += Sequenced.Of(Event("gap", item.arrival, atSample = nextIndex, missingSamples = missing))
+                out += Sequenced.Of(Event(EventKind.GAP, item.arrival, atSample = nextIndex, missingSamples = missing))
                 nextIndex += missing
             }
         }

@@ -17,7 +17,7 @@ object StreamLines {
     fun round(x: Double, digits: Int): Double = BigDecimal(x).setScale(digits, RoundingMode.HALF_EVEN).toDouble()
 
     fun event(e: Event): JsonObject = obj(
-        "event" to JsonPrimitive(e.kind), "frame" to JsonPrimitive(e.frame),
+        "event" to JsonPrimitive(e.kind.json), "frame" to JsonPrimitive(e.frame),
         "at_sample" to e.atSample?.let { JsonPrimitive(it) }, "missing_samples" to e.missingSamples?.let { JsonPrimitive(it) },
         "message" to e.message?.let { JsonPrimitive(it) },
     )
@@ -27,8 +27,8 @@ object StreamLines {
         val fields = linkedMapOf<String, JsonElement>(
             "window" to JsonPrimitive(r.window.index), "start_sample" to JsonPrimitive(r.window.start),
             "start_s" to JsonPrimitive(round(r.window.start.toDouble() / r.rate, DECIMALS)),
-            "segment" to JsonPrimitive(r.window.segment), "status" to JsonPrimitive(r.status),
-            "reason" to (r.reason?.let { JsonPrimitive(it) } ?: JsonNull),
+            "segment" to JsonPrimitive(r.window.segment), "status" to JsonPrimitive(r.status.json),
+            "reason" to (r.reason?.let { JsonPrimitive(it.json) } ?: JsonNull),
             "quality" to (r.quality?.let { quality(it) } ?: JsonNull),
             "heart_rate_bpm" to (r.heartRateBpm?.let { JsonPrimitive(round(it, BPM_DECIMALS)) } ?: JsonNull),
             "probabilities" to (r.probabilities?.let { p ->

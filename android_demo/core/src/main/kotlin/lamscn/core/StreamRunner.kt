@@ -48,7 +48,7 @@ object StreamRunner {
         var decoded = 0
         for (frame in replay) {
             val items = loop.feed(frame)
-            if (items.none { it is LiveItem.Transport && it.event.kind == "bad_frame" }) decoded++
+            if (items.none { it is LiveItem.Transport && it.event.kind == EventKind.BAD_FRAME }) decoded++
             items.forEach { out.println(line(it, emit)) }
         }
         loop.finish().forEach { out.println(line(it, emit)) }
