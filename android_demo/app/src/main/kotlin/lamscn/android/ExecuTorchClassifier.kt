@@ -16,7 +16,9 @@ class ExecuTorchClassifier(pte: File, manifest: Manifest) : EcgClassifier, AutoC
     override val multiLabel: Boolean = manifest.multiLabel
 
     override fun probabilities(input: FloatArray, shape: LongArray): DoubleArray {
-        val out = module.forward(EValue.from(Tensor.fromBlob(input, shape)))[0].toTensor().dataAsFloatArray
+        val outputs = module.forward(EValue.from(Tensor.fromBlob(input, shape)))
+        check(outputs.isNotEmpty()) { "ExecuTorch returned no output (the module was destroyed or failed to run)" }
+        val out = outputs[0].toTensor().dataAsFloatArray
         return DoubleArray(out.size) { out[it].toDouble() }
     }
 

@@ -10,7 +10,9 @@ import android.content.Context
 import android.content.Intent
 import android.content.pm.ServiceInfo
 import android.os.Build
+import android.os.Handler
 import android.os.IBinder
+import android.os.Looper
 import androidx.annotation.RequiresPermission
 import androidx.core.app.NotificationCompat
 import androidx.core.app.ServiceCompat
@@ -24,8 +26,10 @@ import java.io.File
 /**
  * The foreground service that owns a stream, so it survives the screen going off: a BLE sensor
  * (address + device) or a replay (frames file text), through [StreamSession] to [SessionStore].
+ * Its fields are touched on the main thread only: GATT and worker callbacks post there.
  */
 class StreamService : Service() {
+    private val main = Handler(Looper.getMainLooper())
     private var session: StreamSession? = null
     private var sensor: GattSensor? = null
     private var classifier: ExecuTorchClassifier? = null
@@ -45,7 +49,7 @@ class StreamService : Service() {
             val manifest = ModelFiles.load(this)
             val model = ExecuTorchClassifier(manifest.artifactFile(ModelFiles.RUNTIME, ModelFiles.PRECISION), manifest).also { classifier = it }
             ModelSelfTest.check(manifest, model, emptyList()).firstOrNull()?.let { throw ModelCheckFailed(it) }
-            val s = StreamSession(device, manifest, model).also { session = it }
+            val s = StreamSession(device, manifest, model, onSensorStopped = { line -> main.post { stopStream(line) } }).also { session = it }
             SessionStore.update { SessionState(phase = SessionState.Phase.CONNECTING, source = device.label) }
             val replay = intent.getStringExtra(EXTRA_REPLAY_FILE)
             if (replay != null) {
@@ -53,7 +57,7 @@ class StreamService : Service() {
                 if (!file.isFile) throw ModelCheckFailed("replay file $replay is missing")
                 val source = ReplaySource.fromHex(device, file.readText(Charsets.US_ASCII), file.name)
                 SessionStore.log("replaying ${source.frames.size} frames of ${device.label}")
-                s.replay(source.frames, source.frameIntervalMillis) { stopStream("replay finished") }
+                s.replay(source.frames, source.frameIntervalMillis) { main.post { stopStream("replay finished") } }
             } else {
                 connect(device, intent.getStringExtra(EXTRA_ADDRESS) ?: throw ModelCheckFailed("no sensor address"), s)
             }
@@ -75,12 +79,25 @@ class StreamService : Service() {
             override fun onSubscribed() = s.subscribed()
             override fun onControl(value: ByteArray) = s.control(value)
             override fun onData(value: ByteArray) = s.data(value)
-            override fun onClosed(reason: String) = stopStream(reason)
+            override fun onClosed(reason: String) {
+                main.post { stopStream(reason) }
+            }
         }).also { it.connect() }
     }
 
-    @Suppress("MissingPermission")
+    /** Ends the stream once: a user stop, a sensor stop, a lost connection or the end of a replay. */
     private fun stopStream(reason: String) {
+        if (session == null && sensor == null) return stopSelf() // already ended (e.g. the disconnect after a sensor stop)
+        end(reason)
+    }
+
+    private fun fail(line: String) {
+        SessionStore.update { it.copy(phase = SessionState.Phase.FAILED) }
+        end("error: $line")
+    }
+
+    @Suppress("MissingPermission")
+    private fun end(reason: String) {
         sensor?.stop()
         sensor = null
         session?.finish()
@@ -91,11 +108,6 @@ class StreamService : Service() {
         SessionStore.update { if (it.phase == SessionState.Phase.FAILED) it else it.copy(phase = SessionState.Phase.STOPPED) }
         ServiceCompat.stopForeground(this, ServiceCompat.STOP_FOREGROUND_REMOVE)
         stopSelf()
-    }
-
-    private fun fail(line: String) {
-        SessionStore.update { it.copy(phase = SessionState.Phase.FAILED) }
-        stopStream("error: $line")
     }
 
     private fun startInForeground(spec: String) {

@@ -14,19 +14,28 @@ import lamscn.core.StripBuffer
 import lamscn.core.VerdictPresenter
 import lamscn.core.WindowResult
 import java.util.concurrent.ScheduledThreadPoolExecutor
+import java.util.concurrent.ThreadPoolExecutor
 import java.util.concurrent.TimeUnit
 
 /**
  * Glue between a frame source (BLE notifications or a replay) and :core's live loop: every byte
- * array is handled on one worker thread, in arrival order; results go to [SessionStore].
+ * array is handled on one worker thread, in arrival order; results go to [SessionStore]. A stop the
+ * sensor reports goes to [onSensorStopped]; bytes that arrive after [finish] are dropped.
  */
-class StreamSession(private val device: Device, manifest: Manifest, classifier: EcgClassifier) {
+class StreamSession(
+    private val device: Device,
+    manifest: Manifest,
+    classifier: EcgClassifier,
+    private val onSensorStopped: (String) -> Unit,
+) {
     init {
         manifest.requireFits(device) // before any thread starts: a 12-lead model on a 1-lead sensor is one clear error
     }
 
     // frames still scheduled by a replay are dropped once the session finishes
-    private val worker = ScheduledThreadPoolExecutor(1).apply { executeExistingDelayedTasksAfterShutdownPolicy = false }
+    private val worker = ScheduledThreadPoolExecutor(1, ThreadPoolExecutor.DiscardPolicy()).apply {
+        executeExistingDelayedTasksAfterShutdownPolicy = false
+    }
     private val strip = StripBuffer(device.rate * STRIP_SECONDS)
     private val presenter = VerdictPresenter(manifest.labels)
     private val watchdog = DataWatchdog(SILENCE_MILLIS)
@@ -49,7 +58,7 @@ class StreamSession(private val device: Device, manifest: Manifest, classifier: 
     fun control(value: ByteArray) = worker.execute {
         val status = SensorStatus.of(device, value)
         SessionStore.log(status.message)
-        if (status is SensorStatus.Stopped) SessionStore.update { it.copy(phase = SessionState.Phase.STOPPED) }
+        if (status is SensorStatus.Stopped) onSensorStopped(status.message)
     }
 
     /** End of stream: held-back frames are released, then the worker stops. */
@@ -80,11 +89,14 @@ class StreamSession(private val device: Device, manifest: Manifest, classifier: 
 
     private fun onSamples(chunk: Chunk) = strip.add(chunk)
 
-    /** Bad input never ends the app: one line in the log, the stream goes on. */
+    /** Bad input never ends the app: one line in the log, the stream goes on. An uncaught exception on this
+     *  worker would end the process, so a runtime failure of the model on one window is logged the same way. */
     private fun guarded(block: () -> Unit) = try {
         block()
     } catch (e: StreamError) {
         SessionStore.log("error: ${e.message}")
+    } catch (e: RuntimeException) { // ExecuTorch reports a failed forward as a RuntimeException
+        SessionStore.log("error: the model failed on a window: ${e.message?.lineSequence()?.firstOrNull() ?: e::class.simpleName}")
     }
 
     private fun now() = System.currentTimeMillis()
