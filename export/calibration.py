@@ -13,7 +13,6 @@ that keeps the observed tensors keeps the calibration valid (one that does not i
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -260,9 +259,10 @@ def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance:
     from training.evaluate import validation_examples
 
     try:
-        examples = [ex for ex in examples_for(task, data_dir) if ex.fold not in (9, 10)]
+        everything = examples_for(task, data_dir)
+        examples = [ex for ex in everything if ex.fold not in (9, 10)]
         if provenance and (provenance.get("val_fold") is not None or provenance.get("val_split")):
-            held = {ex.record_id for ex in validation_examples(task, examples_for(task, data_dir), provenance)}
+            held = {ex.record_id for ex in validation_examples(task, everything, provenance)}
             examples = [ex for ex in examples if ex.record_id not in held]
         if provenance and provenance.get("train_folds"):
             examples = [ex for ex in examples if ex.fold in set(provenance["train_folds"])]
@@ -277,16 +277,17 @@ def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance:
 def main(argv: list[str] | None = None) -> int:
     """``python -m export.calibration --checkpoint DIR --data DIR``: (re)write a bundle's calibration,
     e.g. after a change of the model code that changes the quantized graph."""
+    from training.arguments import OneLineParser, positive_float
     from training.checkpoint import CheckpointError, load_bundle
 
-    p = argparse.ArgumentParser(prog="python -m export.calibration", description=main.__doc__.split(":")[0])
+    p = OneLineParser(prog="python -m export.calibration", description=main.__doc__.split(":")[0])
     p.add_argument("--checkpoint", type=Path, required=True, help="bundle folder to (re)calibrate")
     p.add_argument("--data", type=Path, required=True, help="dataset folder (its training records are used)")
     p.add_argument("--windows", type=int, default=MAX_WINDOWS, help="windows to calibrate on, evenly spaced")
-    p.add_argument("--hop-seconds", type=float, default=10.0, help="hop between windows of longer records")
+    p.add_argument("--hop-seconds", type=positive_float, default=10.0, help="hop between windows of longer records")
     args = p.parse_args(argv)
-    if args.windows < 1 or not args.hop_seconds > 0:
-        p.error("--windows must be >= 1 and --hop-seconds > 0")
+    if args.windows < 1:
+        p.error(f"argument --windows: {args.windows}: must be >= 1")
     try:
         bundle = load_bundle(args.checkpoint)
         windows = training_windows(bundle.task, args.data, args.windows, bundle.meta.get("provenance"), args.hop_seconds)

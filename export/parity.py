@@ -5,7 +5,6 @@ that agree with fp32 and the macro-F1 difference on labelled data.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +98,7 @@ def build_folders(dist: Path) -> list[Path]:
     return folders
 
 
-def real_windows(bundle, data: Path, folds: str | None, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def real_windows(bundle, data: Path, folds: set[int] | None, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Preprocessed windows of the selected real records: ``(x, record index per window, targets per
     record, records)``; ``split`` is ``all`` or ``validation`` (the records recorded with the model)."""
     from training import datasets
@@ -110,42 +109,32 @@ def real_windows(bundle, data: Path, folds: str | None, split: str) -> tuple[np.
     if split == "validation":
         examples = validation_examples(task, examples, bundle.meta.get("provenance", {}))
     if folds:
-        wanted = set(parse_folds(folds))
-        examples = [e for e in examples if e.fold in wanted]
+        examples = [e for e in examples if e.fold in folds]
     if not examples:
-        raise ValueError(f"{data}: no records selected" + (f" in folds {folds}" if folds else ""))
+        raise ValueError(f"{data}: no records selected" + (f" in folds {sorted(folds)}" if folds else ""))
     ws = datasets.load_windows(examples, task, hop_seconds=5.0, progress=False)
     if not ws.examples:
         raise ValueError(f"{data}: all {len(examples)} selected records were unusable")
     return ws.x, ws.record, ws.y, len(ws.examples)
 
 
-def parse_folds(text: str) -> list[int]:
-    """``"9"`` or ``"1,2,3"`` → folds; ValueError naming the flag otherwise."""
-    try:
-        folds = [int(f) for f in text.split(",")]
-    except ValueError:
-        raise ValueError(f"--folds {text!r}: expected comma-separated fold numbers, e.g. 9 or 1,2,3") from None
-    return folds
-
-
 def evaluate_build(dist: Path, bundle, x: np.ndarray, record: np.ndarray, y: np.ndarray, n: int) -> list[dict]:
     """Every artifact of every build folder under ``dist`` against eager PyTorch on windows ``x``:
     max |Δp| over windows, and decisions and macro-F1 over records (the mean of their windows)."""
+    from export.build import model_version
     from export.manifest import read as read_manifest
     from training.train import record_probabilities
 
     multi = bundle.task.multi_label
     ref_w = eager_probabilities(bundle.model, multi, x)
     ref_r = record_probabilities(ref_w, record, n)
-    target = y if multi else np.eye(bundle.task.num_classes, dtype=bool)[np.asarray(y).reshape(len(y), -1).argmax(1)
-                                                                       if np.ndim(y) == 2 else np.asarray(y, int)]
+    target = y if multi else np.eye(bundle.task.num_classes, dtype=bool)[y]  # single-label y: class per record
     results = []
     for folder in build_folders(dist):
         manifest = read_manifest(folder)  # schema and checksums
-        if manifest["model"]["version"] != _model_version(bundle):
+        if manifest["model"]["version"] != model_version(bundle):
             raise ValueError(f"{folder}: built from model version {manifest['model']['version']}, "
-                             f"the checkpoint is {_model_version(bundle)}")
+                             f"the checkpoint is {model_version(bundle)}")
         for entry in manifest["artifacts"]:
             got_w = artifact_predictor(folder, entry)(x)
             rec = compare(ref_r, record_probabilities(got_w, record, n), bundle.thresholds, multi, target=target)
@@ -156,12 +145,6 @@ def evaluate_build(dist: Path, bundle, x: np.ndarray, record: np.ndarray, y: np.
             result["failures"] = failures(result, entry["precision"])
             results.append(result)
     return results
-
-
-def _model_version(bundle) -> str:
-    from export.calibration import weights_fingerprint
-
-    return str(bundle.meta.get("version") or f"sha256-{weights_fingerprint(bundle.model)[:12]}")
 
 
 def result_line(r: dict) -> str:
@@ -175,20 +158,21 @@ def result_line(r: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     """``python -m export.parity --dist DIR --checkpoint BUNDLE --data DATA [--folds 9 | --split validation]``:
     every artifact of a build against eager PyTorch on real records; exit 1 when a target is missed."""
-    import argparse
     import json
     import sys
 
     from export.manifest import ManifestError
+    from training.arguments import OneLineParser, fold_list
     from training.checkpoint import CheckpointError, load_bundle
     from training.datasets import DatasetError
+    from training.output_files import atomic_text_file, check_writable_file
 
-    p = argparse.ArgumentParser(prog="python -m export.parity", description=main.__doc__.split(":")[0])
+    p = OneLineParser(prog="python -m export.parity", description=main.__doc__.split(":")[0])
     p.add_argument("--dist", type=Path, required=True, help="a build folder (dist/, or dist/android, dist/ios)")
     p.add_argument("--checkpoint", type=Path, required=True, help="the bundle the build was made from")
     p.add_argument("--data", type=Path, required=True, help="dataset folder with real records")
     sel = p.add_mutually_exclusive_group()
-    sel.add_argument("--folds", help="PTB-XL folds to use, e.g. 9 (default: every record in the folder)")
+    sel.add_argument("--folds", type=fold_list, help="PTB-XL folds to use, e.g. 9 (default: every record in the folder)")
     sel.add_argument("--split", choices=("all", "validation"), default="all",
                      help="validation: only the records the model was validated on")
     p.add_argument("--json", type=Path, help=f"write the results here (default DIST/{PARITY_JSON})")
@@ -196,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bundle = load_bundle(args.checkpoint)
         out = args.json or (args.dist / PARITY_JSON)
-        if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
-            raise OSError(f"{out.parent}: not a writable folder for the results")
+        check_writable_file(out, "--json")
         x, record, y, n = real_windows(bundle, args.data, args.folds, args.split)
         results = evaluate_build(args.dist, bundle, x, record, y, n)
     except (CheckpointError, DatasetError, ManifestError, ValueError, OSError) as e:
@@ -208,9 +191,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for r in results:
         print(result_line(r))
-    doc = {"checkpoint": bundle.path.resolve().name, "data": args.data.name, "folds": args.folds,
-           "split": args.split, "reference": "eager PyTorch fp32, WithProbabilities(model)", "results": results}
-    out.write_text(json.dumps(doc, indent=2) + "\n")
+    doc = {"checkpoint": bundle.path.resolve().name, "data": args.data.name,
+           "folds": sorted(args.folds) if args.folds else None, "split": args.split,
+           "reference": "eager PyTorch fp32, WithProbabilities(model)", "results": results}
+    with atomic_text_file(out) as f:
+        f.write(json.dumps(doc, indent=2) + "\n")
     return 1 if any(r["failures"] for r in results) else 0
 
 

@@ -489,3 +489,32 @@ def test_single_label_softmax_model(tmp_path):
     assert np.abs(load_pte(pte)(x) - ref).max() <= MAX_ABS_DIFF["fp32"]  # measured 2.4e-7: 40x inside
     package = save_mlpackage(convert_fp16(single.model, False, 1, 1000, {}), tmp_path / "single.mlpackage")
     assert np.abs(mlpackage_predictor(package)(x) - ref).max() <= MAX_ABS_DIFF["fp16"]  # measured 8.8e-4: 5.7x
+
+
+# --- the parity command -------------------------------------------------------------------------
+
+def test_parity_command_evaluates_every_artifact(built, bundle, fresh_inputs):
+    """``export.parity`` on a whole build: one result per artifact, the fp32/fp16 ones within target,
+    every line ending in the fields the README's table is read from."""
+    from export.parity import evaluate_build, result_line
+    from python_tests.export_fixtures import synthetic_dataset
+
+    x, y = fresh_inputs, synthetic_dataset(12, 17, len(fresh_inputs), seed=7)[1]
+    results = evaluate_build(built[0], bundle, x, np.arange(len(x)), y, len(x))
+    assert sorted(r["precision"] for r in results) == ["fp16", "fp32", "int8", "int8-weights"]
+    for r in results:
+        assert r["failures"] == failures(r, r["precision"])
+        if r["precision"] in ("fp32", "fp16"):
+            assert r["failures"] == [], r
+        assert re.search(r" max_abs_diff=\S+ agreement=\d\.\d{4} macro_f1=\d\.\d{4}/\d\.\d{4}$", result_line(r))
+
+
+def test_parity_command_bad_input(tmp_path, tiny_bundle):
+    from export.parity import main
+
+    proc = subprocess.run([sys.executable, "-m", "export.parity", "--dist", str(tmp_path / "nope"), "--checkpoint",
+                           str(tiny_bundle), "--data", str(tmp_path), "--folds", "x"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert_one_line_error(proc, "--folds")
+    assert main(["--dist", str(tmp_path / "nope"), "--checkpoint", str(tmp_path / "no_bundle"),
+                 "--data", str(tmp_path)]) == 2
