@@ -72,12 +72,13 @@ def test_sequencer_file_keeps_sample_values_on_their_index():
     doc = load("sequencer.json")["cases"]
     for name, case in doc.items():
         for chunk in case["chunks"]:
-            if not name.startswith("clock_jump"):
+            if not name.startswith("clock_"):
                 assert chunk["samples_uv"] == list(range(chunk["start"], chunk["start"] + 4)), name
     kinds = {name: [e["event"] for e in case["events"]] for name, case in doc.items()}
     assert kinds == {"in_order": [], "drop": ["gap"], "duplicate": ["duplicate"], "reorder": ["reordered"],
                      "late": ["gap", "late"], "bad_frame": ["bad_frame", "gap"], "clock_jump_forward": ["clock_jump"],
-                     "clock_jump_back": ["clock_jump"]}
+                     "clock_jump_back": ["clock_jump"], "clock_step_back_held": ["reordered", "clock_jump"],
+                     "clock_step_back_released": ["clock_jump"], "clock_step_back_one_frame": ["clock_jump"]}
 
 
 def test_decision_file_follows_the_rule():

@@ -160,3 +160,68 @@ def test_any_arrival_order_keeps_every_sample_on_its_index(ops):
     offset = int(round(chunks[0].samples_mv[0] * 1000)) if chunks else 0
     for c in chunks:
         assert np.round(c.samples_mv * 1000).astype(int).tolist() == list(range(c.start + offset, c.start + offset + 4))
+
+
+@pytest.mark.parametrize("step_s", [-7.3, -2.0, -0.57, -73 / 130, -0.3, 0.57, 2.0])
+def test_clock_step_within_the_jump_limit_never_joins_samples_across_it(step_s):
+    # a strap resetting its clock mid-stream: samples 0..1459 sent, then the clock steps by step_s
+    x = np.arange(H10.rate * 40) / 1000.0
+    sent = simulate(H10, x)
+    k = H10.samples_per_frame
+    shift = int(round(step_s * 1e9))
+    stepped = sent[:20] + [H10.encode(x[i * k:(i + 1) * k], i * k, clock_start(H10) + shift)
+                           for i in range(20, len(sent))]
+    events, chunks = run(H10, stepped)
+    assert "late" not in kinds(events) and "duplicate" not in kinds(events)
+    assert kinds(events) == (["clock_jump"] if step_s < 0 else ["gap"])
+    released = np.concatenate([c.samples_mv for c in chunks])
+    assert released.size == x.size  # nothing silently dropped
+    for w in windows_of(H10, chunks):
+        assert np.all(np.diff(np.round(w * 1000)) == 1), "a window holds non-consecutive samples"
+
+
+def windows_of(device: Device, chunks: list[Chunk]) -> list[np.ndarray]:
+    """The windows a live loop would classify: complete and without a gap."""
+    cutter = WindowCutter(device.rate, 1.0)
+    return [w.samples_mv for c in chunks for w in cutter.add(c) if w.samples_mv is not None and not w.has_gap]
+
+
+STEP_SECONDS = st.one_of(st.floats(-40, 40, allow_nan=False),
+                         st.integers(-60, 60).map(lambda k: k * 73 / 130),  # whole H10 frames
+                         st.integers(-20, 20).map(lambda k: k * 0.5))
+
+
+@pytest.mark.parametrize("device", [H10, get_device("movesense", 128), get_device("movesense", 250)],
+                         ids=lambda d: f"{d.name}-{d.rate}")
+@given(ops=st.lists(st.tuples(st.sampled_from(["send"] * 6 + ["drop", "twice", "swap", "step", "drift"]),
+                              STEP_SECONDS), min_size=30, max_size=90))
+@settings(max_examples=60, deadline=None)
+def test_no_classified_window_holds_non_consecutive_samples(device, ops):
+    # each sample's value is its sensor index (in µV, exact through both codecs); across drops,
+    # duplicates, reorders, clock steps of either sign and clock drift, every window that would
+    # reach the model holds consecutive indices
+    k = device.samples_per_frame
+    shift_s, drift, sent = 0.0, 0.0, []
+    for i, (op, value) in enumerate(ops):
+        if op == "step":
+            shift_s += value
+        elif op == "drift":
+            drift = value * 1e-4  # up to ±0.4 %: a sensor crystal far off its nominal rate
+        t_s = i * k / device.rate * (1 + drift) + shift_s
+        clock = clock_start(device) + int(round(t_s * (1e9 if device.name == "polar-h10" else 1e3))) \
+            - (round((i * k + k - 1) * 1e9 / device.rate) - round((k - 1) * 1e9 / device.rate)
+               if device.name == "polar-h10" else round(i * k * 1e3 / device.rate))
+        frame = device.encode(np.arange(i * k, i * k + k) * (device.quantize(np.ones(1))[0]), i * k, clock)
+        if op == "drop":
+            continue
+        sent.append(frame)
+        if op == "twice":
+            sent.append(frame)
+        elif op == "swap" and len(sent) > 1:
+            sent[-1], sent[-2] = sent[-2], sent[-1]
+    _, chunks = run(device, sent)
+    step = device.quantize(np.ones(1))[0]
+    for w in windows_of(device, chunks):
+        idx = np.round(w / step)
+        assert np.all(np.diff(idx) == 1), f"window joins samples {idx[np.argmax(np.diff(idx) != 1)]:.0f} and " \
+                                          f"{idx[np.argmax(np.diff(idx) != 1) + 1]:.0f}"

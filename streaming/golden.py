@@ -144,6 +144,7 @@ def sequencer_cases() -> dict:
     def frame(k: int, clock_shift_ns: int = 0) -> bytes:
         return device.encode(np.arange(4 * k, 4 * k + 4) / 1000.0, 4 * k, start + clock_shift_ns)
 
+    frame_ns = 4 * 10 ** 9 / device.rate
     f = [frame(k) for k in range(8)]
     cases = {
         "in_order": f,
@@ -154,6 +155,11 @@ def sequencer_cases() -> dict:
         "bad_frame": f[:3] + [f[3][:-1]] + f[4:],
         "clock_jump_forward": f[:4] + [frame(k, 60 * 10 ** 9) for k in range(4, 8)],
         "clock_jump_back": f[:4] + [frame(k, -60 * 10 ** 9) for k in range(4, 8)],
+        # backward steps within the jump limit: onto held-back frames, onto released ones, and by
+        # exactly one frame (same timestamp as the previous frame, other bytes: not a duplicate)
+        "clock_step_back_held": f[:6] + [frame(k, -round(1.5 * frame_ns)) for k in range(6, 10)],
+        "clock_step_back_released": f[:6] + [frame(k, -round(4 * frame_ns)) for k in range(6, 10)],
+        "clock_step_back_one_frame": f[:6] + [frame(k, -round(frame_ns)) for k in range(6, 10)],
     }
     return {"device": {"name": device.name, "rate_hz": device.rate, "samples_per_frame": 4},
             "numbers": streaming_numbers(device)["sequencer"],

@@ -10,11 +10,14 @@ back in order; it then compares each released frame with the time the previous o
 - later by more than ``CLOCK_JUMP_SECONDS``, or earlier than the previous end: a **clock_jump**;
   the stream restarts (windows are cut afresh from the next sample).
 
-At arrival a frame whose device timestamp and length equal one of the last
-``DUPLICATE_MEMORY`` frames is a **duplicate** (dropped); a frame that starts before what was
-already released, by up to ``CLOCK_JUMP_SECONDS``, is **late** (dropped: its slot is already a
-gap); one that arrives out of order but in time is **reordered** (put back, no gap). Bytes that do
-not decode are a **bad_frame** event (their samples become a gap when the next frame arrives).
+At arrival a frame whose bytes equal one of the last ``DUPLICATE_MEMORY`` frames is a
+**duplicate** (dropped). A frame whose time overlaps samples already seen is one of two things:
+when it lies inside one of the last ``DUPLICATE_MEMORY`` gaps it is **late** (dropped: its slot is
+already a gap); otherwise the sensor clock stepped back (a strap resetting its clock, a phone
+re-syncing it): the frames held back are released, and the frame starts a new segment with a
+**clock_jump**, so no window ever joins samples from before and after the step. A frame that
+arrives out of order into a free slot is **reordered** (put back, no gap). Bytes that do not decode
+are a **bad_frame** event (their samples become a gap when the next frame arrives).
 """
 from __future__ import annotations
 
@@ -64,6 +67,7 @@ class _Pending:
     first_sample_s: float
     arrival: int
     frame: DecodedFrame = field(compare=False)
+    data: bytes = field(compare=False)
 
 
 class FrameSequencer:
@@ -74,7 +78,8 @@ class FrameSequencer:
         self.device = device
         self.rate = device.rate
         self.pending: list[_Pending] = []
-        self.recent: deque[tuple[int, int]] = deque(maxlen=DUPLICATE_MEMORY)
+        self.recent: deque[bytes] = deque(maxlen=DUPLICATE_MEMORY)
+        self.gaps: deque[tuple[float, float]] = deque(maxlen=DUPLICATE_MEMORY)  # sensor-clock seconds
         self.arrivals = 0
         self.next_index = 0
         self.next_time_s: float | None = None
@@ -86,18 +91,16 @@ class FrameSequencer:
             frame = self.device.decode(data)
         except FrameError as e:
             return [Event("bad_frame", arrival, message=str(e))]
-        key = (frame.timestamp, frame.samples_mv.size)
-        if key in self.recent or any((p.frame.timestamp, p.frame.samples_mv.size) == key for p in self.pending):
+        if bytes(data) in self.recent or any(p.data == bytes(data) for p in self.pending):
             return [Event("duplicate", arrival)]
+        item = _Pending(frame.first_sample_s, arrival, frame, bytes(data))
         out: list[Event | Chunk] = []
         if self.next_time_s is not None:
             early_s = self.next_time_s - frame.first_sample_s
-            if early_s > CLOCK_JUMP_SECONDS or -early_s > CLOCK_JUMP_SECONDS:
-                out += self.flush()
-                return out + self._release(_Pending(frame.first_sample_s, arrival, frame))
+            if abs(early_s) > CLOCK_JUMP_SECONDS or self._steps_back(frame):
+                return self.flush() + self._release(item)
             if early_s * self.rate > GAP_TOLERANCE_SAMPLES:
                 return [Event("late", arrival, at_sample=self.next_index)]
-        item = _Pending(frame.first_sample_s, arrival, frame)
         if self.pending and item < self.pending[-1]:
             out.append(Event("reordered", arrival))
         self.pending.append(item)
@@ -105,6 +108,16 @@ class FrameSequencer:
         while len(self.pending) > REORDER_DEPTH:
             out += self._release(self.pending.pop(0))
         return out
+
+    def _steps_back(self, frame: DecodedFrame) -> bool:
+        """Whether ``frame`` overlaps samples already seen (released or held back) outside a gap:
+        the sensor clock stepped back."""
+        tol = GAP_TOLERANCE_SAMPLES / self.rate
+        start, end = frame.first_sample_s, frame.first_sample_s + frame.samples_mv.size / self.rate
+        if start < self.next_time_s - tol:
+            return not any(g0 - tol <= start and end <= g1 + tol for g0, g1 in self.gaps)
+        return any(start < p.first_sample_s + p.frame.samples_mv.size / self.rate - tol
+                   and end > p.first_sample_s + tol for p in self.pending)
 
     def flush(self) -> list[Event | Chunk]:
         """Release every frame held back (end of stream, or before a clock jump)."""
@@ -121,15 +134,17 @@ class FrameSequencer:
             if late < -GAP_TOLERANCE_SAMPLES or late > CLOCK_JUMP_SECONDS * self.rate:
                 out.append(Event("clock_jump", item.arrival, at_sample=self.next_index))
                 restart = True
+                self.gaps.clear()
             elif late > GAP_TOLERANCE_SAMPLES:
                 missing = int(round(late))
                 out.append(Event("gap", item.arrival, at_sample=self.next_index, missing_samples=missing))
+                self.gaps.append((self.next_time_s, frame.first_sample_s))
                 self.next_index += missing
         n = frame.samples_mv.size
         out.append(Chunk(self.next_index, frame.samples_mv, restart=restart))
         self.next_index += n
         self.next_time_s = frame.first_sample_s + n / self.rate
-        self.recent.append((frame.timestamp, n))
+        self.recent.append(item.data)
         return out
 
 

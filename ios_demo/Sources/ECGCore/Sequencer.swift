@@ -53,28 +53,29 @@ public enum SequencedItem: Sendable, Equatable {
 ///
 /// A port of `streaming/sequencer.py`: frames are held back `reorderDepthFrames` deep and sorted
 /// by time; a released frame later than the previous end by more than the tolerance opens a gap,
-/// one far off (or earlier) is a clock jump that restarts the stream; duplicates and late frames
-/// are dropped at arrival, and bytes that do not decode are a `bad_frame` event.
+/// one far off (or earlier) is a clock jump that restarts the stream. At arrival, duplicates
+/// (identical bytes) and late frames (inside a recorded gap) are dropped; a frame overlapping
+/// samples already seen anywhere else means the clock stepped back: held-back frames are released
+/// and the frame starts a new segment. Bytes that do not decode are a `bad_frame` event.
 public struct FrameSequencer: Sendable {
     private struct Pending: Sendable {
         let firstSampleSeconds: Double
+        let endSeconds: Double
         let arrival: Int
         let frame: DecodedFrame
+        let data: [UInt8]
 
         func precedes(_ other: Pending) -> Bool {
             (firstSampleSeconds, arrival) < (other.firstSampleSeconds, other.arrival)
         }
     }
 
-    private struct FrameKey: Equatable, Sendable {
-        let timestamp: UInt64
-        let count: Int
-    }
-
     public let device: Device
     public let numbers: SequencerNumbers
     private var pending: [Pending] = []
-    private var recent: [FrameKey] = []
+    private var recent: [[UInt8]] = []
+    /// Recorded gaps, sensor-clock seconds.
+    private var gaps: [(start: Double, end: Double)] = []
     private var arrivals = 0
     private var nextIndex = 0
     private var nextTimeSeconds: Double?
@@ -96,18 +97,17 @@ public struct FrameSequencer: Sendable {
         } catch {
             return [.event(StreamEvent(kind: .badFrame, frame: arrival, message: error.message))]
         }
-        let key = FrameKey(timestamp: frame.timestamp, count: frame.samplesMV.count)
-        if recent.contains(key)
-            || pending.contains(where: { FrameKey(timestamp: $0.frame.timestamp, count: $0.frame.samplesMV.count) == key }) {
+        if recent.contains(data) || pending.contains(where: { $0.data == data }) {
             return [.event(StreamEvent(kind: .duplicate, frame: arrival))]
         }
         var out: [SequencedItem] = []
-        let item = Pending(firstSampleSeconds: frame.firstSampleSeconds, arrival: arrival, frame: frame)
+        let item = Pending(firstSampleSeconds: frame.firstSampleSeconds,
+                           endSeconds: frame.firstSampleSeconds + Double(frame.samplesMV.count) / rate,
+                           arrival: arrival, frame: frame, data: data)
         if let nextTime = nextTimeSeconds {
             let early = nextTime - frame.firstSampleSeconds
-            if early > numbers.clockJumpSeconds || -early > numbers.clockJumpSeconds {
-                out += flush()
-                return out + release(item)
+            if abs(early) > numbers.clockJumpSeconds || stepsBack(item, nextTime: nextTime) {
+                return flush() + release(item)
             }
             if early * rate > numbers.gapToleranceSamples {
                 return [.event(StreamEvent(kind: .late, frame: arrival, atSample: nextIndex))]
@@ -122,6 +122,17 @@ public struct FrameSequencer: Sendable {
             out += release(pending.removeFirst())
         }
         return out
+    }
+
+    /// Whether `item` overlaps samples already seen (released before `nextTime`, or held back)
+    /// outside a recorded gap: the sensor clock stepped back.
+    private func stepsBack(_ item: Pending, nextTime: Double) -> Bool {
+        let tol = numbers.gapToleranceSamples / rate
+        let start = item.firstSampleSeconds, end = item.endSeconds
+        if start < nextTime - tol {
+            return !gaps.contains { $0.start - tol <= start && end <= $0.end + tol }
+        }
+        return pending.contains { start < $0.endSeconds - tol && end > $0.firstSampleSeconds + tol }
     }
 
     /// Release every frame held back (end of stream, or before a clock jump).
@@ -140,10 +151,13 @@ public struct FrameSequencer: Sendable {
             if late < -numbers.gapToleranceSamples || late > numbers.clockJumpSeconds * rate {
                 out.append(.event(StreamEvent(kind: .clockJump, frame: item.arrival, atSample: nextIndex)))
                 restart = true
+                gaps.removeAll()
             } else if late > numbers.gapToleranceSamples {
                 let missing = Int(late.rounded(.toNearestOrEven))
                 out.append(.event(StreamEvent(kind: .gap, frame: item.arrival, atSample: nextIndex,
                                               missingSamples: missing)))
+                gaps.append((start: nextTime, end: item.firstSampleSeconds))
+                if gaps.count > numbers.duplicateMemoryFrames { gaps.removeFirst(gaps.count - numbers.duplicateMemoryFrames) }
                 nextIndex += missing
             }
         }
@@ -151,7 +165,7 @@ public struct FrameSequencer: Sendable {
         out.append(.chunk(Chunk(start: nextIndex, samplesMV: item.frame.samplesMV, restart: restart)))
         nextIndex += n
         nextTimeSeconds = item.firstSampleSeconds + Double(n) / rate
-        recent.append(FrameKey(timestamp: item.frame.timestamp, count: n))
+        recent.append(item.data)
         if recent.count > numbers.duplicateMemoryFrames { recent.removeFirst(recent.count - numbers.duplicateMemoryFrames) }
         return out
     }

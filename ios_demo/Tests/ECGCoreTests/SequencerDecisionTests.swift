@@ -9,7 +9,7 @@ final class SequencerDecisionTests: XCTestCase {
         let device = Device(kind: .polarH10, rate: try XCTUnwrap(g["device"]?["rate_hz"]?.integer),
                             samplesPerFrame: try XCTUnwrap(g["device"]?["samples_per_frame"]?.integer))
         let cases = try XCTUnwrap(g["cases"]?.members)
-        XCTAssertEqual(cases.count, 8)
+        XCTAssertEqual(cases.count, 11)
         for (name, c) in cases {
             var seq = FrameSequencer(device: device, numbers: numbers)
             var items: [SequencedItem] = []

@@ -36,14 +36,16 @@ sealed interface Sequenced {
 /**
  * Frames in arrival order -> contiguous samples on a stream index, plus what went wrong
  * (`streaming/sequencer.py`): reorder within [SequencerSpec.reorderDepthFrames] frames, drop
- * duplicates and late frames, turn missing time into gaps and large or backward steps into clock jumps.
+ * duplicates (identical bytes) and late frames (inside a recorded gap), turn missing time into gaps
+ * and large steps, or backward steps onto samples already seen, into clock jumps.
  */
 class FrameSequencer(private val device: Device, private val spec: SequencerSpec) {
-    private class Pending(val firstSampleS: Double, val arrival: Int, val frame: DecodedFrame)
+    private class Pending(val firstSampleS: Double, val endS: Double, val arrival: Int, val frame: DecodedFrame, val data: ByteArray)
 
     private val order = compareBy<Pending>({ it.firstSampleS }, { it.arrival })
     private val pending = ArrayList<Pending>()
-    private val recent = ArrayDeque<Pair<Long, Int>>()
+    private val recent = ArrayDeque<ByteArray>()
+    private val gaps = ArrayDeque<Pair<Double, Double>>() // sensor-clock seconds
     private var arrivals = 0
     private var nextIndex = 0L
     private var nextTimeS: Double? = null
@@ -57,26 +59,34 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
         } catch (e: FrameError) {
             return listOf(Sequenced.Of(Event(EventKind.BAD_FRAME, arrival, message = e.message)))
         }
-        val key = frame.timestamp to frame.samplesMv.size
-        if (key in recent || pending.any { it.frame.timestamp to it.frame.samplesMv.size == key }) {
+        if (recent.any { it.contentEquals(data) } || pending.any { it.data.contentEquals(data) }) {
             return listOf(Sequenced.Of(Event(EventKind.DUPLICATE, arrival)))
         }
+        val item = Pending(frame.firstSampleS, frame.firstSampleS + frame.samplesMv.size / rate, arrival, frame, data.copyOf())
         val out = ArrayList<Sequenced>()
         val next = nextTimeS
         if (next != null) {
             val earlyS = next - frame.firstSampleS
-            if (earlyS > spec.clockJumpSeconds || -earlyS > spec.clockJumpSeconds) {
-                out += flush()
-                return out + release(Pending(frame.firstSampleS, arrival, frame))
-            }
+            if (kotlin.math.abs(earlyS) > spec.clockJumpSeconds || stepsBack(item, next)) return flush() + release(item)
             if (earlyS * rate > spec.gapToleranceSamples) return listOf(Sequenced.Of(Event(EventKind.LATE, arrival, atSample = nextIndex)))
         }
-        val item = Pending(frame.firstSampleS, arrival, frame)
         if (pending.isNotEmpty() && order.compare(item, pending.last()) < 0) out += Sequenced.Of(Event(EventKind.REORDERED, arrival))
         pending += item
         pending.sortWith(order)
         while (pending.size > spec.reorderDepthFrames) out += release(pending.removeAt(0))
         return out
+    }
+
+    /**
+     * Whether [item] overlaps samples already seen (released before [next], or held back) outside
+     * a recorded gap: the sensor clock stepped back.
+     */
+    private fun stepsBack(item: Pending, next: Double): Boolean {
+        val tol = spec.gapToleranceSamples / rate
+        val start = item.firstSampleS
+        val end = item.endS
+        if (start < next - tol) return gaps.none { (g0, g1) -> g0 - tol <= start && end <= g1 + tol }
+        return pending.any { start < it.endS - tol && end > it.firstSampleS + tol }
     }
 
     /** Release every frame held back (end of stream, or before a clock jump). */
@@ -96,9 +106,12 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
             if (late < -spec.gapToleranceSamples || late > spec.clockJumpSeconds * rate) {
                 out += Sequenced.Of(Event(EventKind.CLOCK_JUMP, item.arrival, atSample = nextIndex))
                 restart = true
+                gaps.clear()
             } else if (late > spec.gapToleranceSamples) {
                 val missing = pyRound(late)
                 out += Sequenced.Of(Event(EventKind.GAP, item.arrival, atSample = nextIndex, missingSamples = missing))
+                gaps.addLast(previous to frame.firstSampleS)
+                while (gaps.size > spec.duplicateMemoryFrames) gaps.removeFirst()
                 nextIndex += missing
             }
         }
@@ -106,7 +119,7 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
         out += Sequenced.Samples(Chunk(nextIndex, frame.samplesMv, restart))
         nextIndex += n
         nextTimeS = frame.firstSampleS + n / rate
-        recent.addLast(frame.timestamp to n)
+        recent.addLast(item.data)
         while (recent.size > spec.duplicateMemoryFrames) recent.removeFirst()
         return out
     }
