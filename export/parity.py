@@ -78,12 +78,16 @@ PARITY_JSON = "parity_real.json"
 
 
 def artifact_predictor(folder: Path, entry: dict):
-    """A ``windows → probabilities`` function for one artifact of a verified build folder."""
+    """A ``windows → probabilities`` function for one artifact of a verified build folder (a
+    ``.pte`` is loaded in a child process first, so a corrupt one cannot abort this one)."""
     from export.mil_numpy import mlpackage_predictor
-    from export.runtime import load_pte
+    from export.runtime import load_pte, probe_pte
 
     path = folder / entry["file"]
-    return load_pte(path) if entry["runtime"].startswith("executorch") else mlpackage_predictor(path)
+    if not entry["runtime"].startswith("executorch"):
+        return mlpackage_predictor(path)
+    probe_pte(path)
+    return load_pte(path)
 
 
 def build_folders(dist: Path) -> list[Path]:

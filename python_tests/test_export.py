@@ -388,6 +388,32 @@ def test_manifest_refuses_tampering(built, tmp_path):
         mf.validate(doc)
 
 
+@pytest.mark.parametrize("corrupt", ["truncated_half", "six_bytes", "not_a_program", "random_body"])
+def test_corrupt_pte_with_matching_manifest_is_one_error_not_an_abort(built, tmp_path, corrupt):
+    from export.runtime import load_artifact
+
+    folder = tmp_path / "android"
+    shutil.copytree(built[0] / "android", folder)
+    pte = folder / f"{NAME}.int8.pte"
+    data = pte.read_bytes()
+    data = {"truncated_half": data[: len(data) // 2], "six_bytes": data[:6],
+            "not_a_program": b"PK\x03\x04" + data[4:],
+            "random_body": data[:16] + np.random.default_rng(0).bytes(len(data) - 16)}[corrupt]
+    pte.write_bytes(data)
+    doc = json.loads((folder / "manifest.json").read_text())
+    for a in doc["artifacts"]:  # the manifest is made to match, as a crafted bundle's would
+        if a["file"] == pte.name:
+            a["bytes"], a["sha256"], _ = mf.digest(pte)
+    (folder / "manifest.json").write_text(json.dumps(doc))
+    # in a child, so that a runtime abort would fail this test instead of killing the suite
+    proc = subprocess.run([sys.executable, "-c", "import sys\nfrom export.runtime import load_artifact\n"
+                           "try:\n    load_artifact(sys.argv[1])\nexcept Exception as e:\n"
+                           "    print(f'error: {e}', file=sys.stderr); sys.exit(1)\n", str(pte)],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert_one_line_error(proc, pte.name)
+    assert len([ln for ln in proc.stderr.splitlines() if ln.strip()]) == 1, proc.stderr[-2000:]
+
+
 # --- bad input ----------------------------------------------------------------------------------
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, pattern: str) -> None:
