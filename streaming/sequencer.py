@@ -12,7 +12,8 @@ back in order; it then compares each released frame with the time the previous o
 
 At arrival a frame whose bytes equal one of the last ``DUPLICATE_MEMORY`` frames is a
 **duplicate** (dropped). A frame whose time overlaps samples already seen is one of two things:
-when it lies inside one of the last ``DUPLICATE_MEMORY`` gaps it is **late** (dropped: its slot is
+when it lies inside one of the last ``DUPLICATE_MEMORY`` gaps, or before the first sample of the
+current segment, it is **late** (dropped: its slot is
 already a gap); otherwise the sensor clock stepped back (a strap resetting its clock, a phone
 re-syncing it): the frames held back are released, and the frame starts a new segment with a
 **clock_jump**, so no window ever joins samples from before and after the step. A frame that
@@ -83,6 +84,7 @@ class FrameSequencer:
         self.arrivals = 0
         self.next_index = 0
         self.next_time_s: float | None = None
+        self.segment_start_s = 0.0  # sensor time of the current segment's first released sample
 
     def push(self, data: bytes) -> list[Event | Chunk]:
         arrival = self.arrivals
@@ -115,6 +117,8 @@ class FrameSequencer:
         tol = GAP_TOLERANCE_SAMPLES / self.rate
         start, end = frame.first_sample_s, frame.first_sample_s + frame.samples_mv.size / self.rate
         if start < self.next_time_s - tol:
+            if end <= self.segment_start_s + tol:  # before the segment's first sample: reordered too far
+                return False
             return not any(g0 - tol <= start and end <= g1 + tol for g0, g1 in self.gaps)
         return any(start < p.first_sample_s + p.frame.samples_mv.size / self.rate - tol
                    and end > p.first_sample_s + tol for p in self.pending)
@@ -140,6 +144,8 @@ class FrameSequencer:
                 out.append(Event("gap", item.arrival, at_sample=self.next_index, missing_samples=missing))
                 self.gaps.append((self.next_time_s, frame.first_sample_s))
                 self.next_index += missing
+        if restart:
+            self.segment_start_s = frame.first_sample_s
         n = frame.samples_mv.size
         out.append(Chunk(self.next_index, frame.samples_mv, restart=restart))
         self.next_index += n

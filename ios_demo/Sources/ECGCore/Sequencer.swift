@@ -79,6 +79,8 @@ public struct FrameSequencer: Sendable {
     private var arrivals = 0
     private var nextIndex = 0
     private var nextTimeSeconds: Double?
+    /// Sensor time of the current segment's first released sample.
+    private var segmentStartSeconds = 0.0
 
     public init(device: Device, numbers: SequencerNumbers) {
         self.device = device
@@ -130,6 +132,7 @@ public struct FrameSequencer: Sendable {
         let tol = numbers.gapToleranceSamples / rate
         let start = item.firstSampleSeconds, end = item.endSeconds
         if start < nextTime - tol {
+            if end <= segmentStartSeconds + tol { return false }  // before the segment's first sample: reordered too far
             return !gaps.contains { $0.start - tol <= start && end <= $0.end + tol }
         }
         return pending.contains { start < $0.endSeconds - tol && end > $0.firstSampleSeconds + tol }
@@ -161,6 +164,7 @@ public struct FrameSequencer: Sendable {
                 nextIndex += missing
             }
         }
+        if restart { segmentStartSeconds = item.firstSampleSeconds }
         let n = item.frame.samplesMV.count
         out.append(.chunk(Chunk(start: nextIndex, samplesMV: item.frame.samplesMV, restart: restart)))
         nextIndex += n

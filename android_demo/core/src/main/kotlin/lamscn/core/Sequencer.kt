@@ -49,6 +49,7 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
     private var arrivals = 0
     private var nextIndex = 0L
     private var nextTimeS: Double? = null
+    private var segmentStartS = 0.0 // sensor time of the current segment's first released sample
     private val rate = device.rate.toDouble()
 
     /** One notification's bytes. */
@@ -85,7 +86,10 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
         val tol = spec.gapToleranceSamples / rate
         val start = item.firstSampleS
         val end = item.endS
-        if (start < next - tol) return gaps.none { (g0, g1) -> g0 - tol <= start && end <= g1 + tol }
+        if (start < next - tol) {
+            if (end <= segmentStartS + tol) return false // before the segment's first sample: reordered too far
+            return gaps.none { (g0, g1) -> g0 - tol <= start && end <= g1 + tol }
+        }
         return pending.any { start < it.endS - tol && end > it.firstSampleS + tol }
     }
 
@@ -115,6 +119,7 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
                 nextIndex += missing
             }
         }
+        if (restart) segmentStartS = frame.firstSampleS
         val n = frame.samplesMv.size
         out += Sequenced.Samples(Chunk(nextIndex, frame.samplesMv, restart))
         nextIndex += n
