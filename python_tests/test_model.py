@@ -114,3 +114,41 @@ def test_fused_block_matches_its_branches_and_refuses_unequal_widths():
     with torch.no_grad():
         torch.testing.assert_close(fused(x), block(x), rtol=1e-4, atol=1e-5)
     assert fusable(block) and not fusable(MultiScaleBlock(8, 10, (3, 7, 15), 1, 4))  # widths 4, 3, 3
+
+
+def test_fused_block_unfuses_into_its_branches_with_its_weights():
+    torch.manual_seed(0)
+    block = MultiScaleBlock(8, 9, (3, 7, 15), dilation=2, reduction=4).eval()
+    fused = FusedMultiScaleBlock(block).eval()
+    with torch.no_grad():  # train the fused block's taps (not its padding) and statistics
+        fused.depthwise[0].weight.add_(torch.randn_like(fused.depthwise[0].weight) * fused.tap_mask())
+        for bn in (fused.depthwise[1], fused.pointwise[1]):
+            bn.weight.mul_(1.5)
+            bn.running_mean.add_(0.3)
+        fused.pointwise[0].weight.mul_(-1)
+    back = fused.unfused(block).eval()
+    x = torch.randn(2, 8, 64, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(back(x), fused(x), rtol=1e-4, atol=1e-5)
+        assert (back(x) - block(x)).abs().max() > 0.1  # the new weights, not the block it was copied from
+    assert int(fused.tap_mask()[0::3].sum()) == 8 * 3 and int(fused.tap_mask()[2::3].sum()) == 8 * 15
+
+
+def test_fine_tuned_deployable_weights_load_back_into_the_model():
+    from training.model import load_deployable_weights
+
+    torch.manual_seed(0)
+    model = lamscn_1lead().eval()
+    tuned = deployable(model)
+    with torch.no_grad():
+        for name, p in tuned.named_parameters():
+            mask = 1.0
+            for mod_name, mod in tuned.named_modules():
+                if isinstance(mod, FusedMultiScaleBlock) and name == f"{mod_name}.depthwise.0.weight":
+                    mask = mod.tap_mask()
+            p.add_(torch.randn_like(p) * 0.05 * mask)
+    load_deployable_weights(model, tuned)
+    x = torch.randn(2, 1, 1000)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), tuned(x), rtol=1e-4, atol=1e-5)
+    assert not any(isinstance(m, FusedMultiScaleBlock) for m in model.modules())

@@ -136,6 +136,37 @@ class FusedMultiScaleBlock(nn.Module):
                     getattr(fused, name).copy_(stack([getattr(b, name) for b in parts]))
                 fused.eps = parts[0].eps
         self.attention = block.attention
+        self.kernels = tuple(d[0].kernel_size[0] for d in dws)
+
+    def tap_mask(self) -> torch.Tensor:
+        """1 where the depthwise weight holds a branch's tap, 0 on the zero padding to the largest
+        kernel (training the fused block must keep those at zero to stay a set of branches)."""
+        mask = torch.zeros_like(self.depthwise[0].weight)
+        kmax = mask.shape[2]
+        for j, k in enumerate(self.kernels):
+            start = (kmax - k) // 2
+            mask[j::self.copies, :, start:start + k] = 1
+        return mask
+
+    def unfused(self, like: MultiScaleBlock) -> MultiScaleBlock:
+        """The inverse of the fusion: a copy of ``like`` (the block this was made from) carrying this
+        block's weights; exact while the padding taps are zero."""
+        block = copy.deepcopy(like)
+        m = self.copies
+        with torch.no_grad():
+            weight, offset = self.depthwise[0].weight, 0
+            kmax = weight.shape[2]
+            for j, (branch, k) in enumerate(zip(block.branches, self.kernels)):
+                start = (kmax - k) // 2
+                branch[0][0].weight.copy_(weight[j::m, :, start:start + k])
+                width = branch[1][0].out_channels
+                branch[1][0].weight.copy_(self.pointwise[0].weight[offset:offset + width])
+                for name in ("weight", "bias", "running_mean", "running_var"):
+                    getattr(branch[0][1], name).copy_(getattr(self.depthwise[1], name)[j::m])
+                    getattr(branch[1][1], name).copy_(getattr(self.pointwise[1], name)[offset:offset + width])
+                offset += width
+            block.attention.load_state_dict(self.attention.state_dict())
+        return block
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.depthwise(x)  # channels (c, branch) → (branch, c): each branch's block is contiguous
@@ -167,6 +198,17 @@ def deployable(model: nn.Module) -> nn.Module:
             if isinstance(module, DenseStage):
                 module.blocks = nn.ModuleList(FusedMultiScaleBlock(b) if fusable(b) else b for b in module.blocks)
     return model.eval()
+
+
+def load_deployable_weights(model: nn.Module, trained: nn.Module) -> None:
+    """Load the weights of ``trained`` (a :func:`deployable` copy of ``model``, fine-tuned) into
+    ``model``, unfusing every fused block into the branches it was made from."""
+    trained = copy.deepcopy(trained)
+    for mine, theirs in zip((s for s in model.modules() if isinstance(s, DenseStage)),
+                            (s for s in trained.modules() if isinstance(s, DenseStage)), strict=True):
+        theirs.blocks = nn.ModuleList(t.unfused(o) if isinstance(t, FusedMultiScaleBlock) else t
+                                      for o, t in zip(mine.blocks, theirs.blocks, strict=True))
+    model.load_state_dict(trained.state_dict())
 
 
 class DenseStage(nn.Module):
