@@ -3,7 +3,8 @@
 One manifest per target folder (``dist/android``, ``dist/ios``) lists that folder's artifacts.
 This module is the one definition of the schema (:data:`SCHEMA`, JSON Schema 2020-12), the writer
 and the validator. Apps refuse a manifest whose ``schema_version`` they do not know, and an
-artifact whose bytes or sha256 differ from the manifest.
+artifact whose bytes or sha256 differ from the manifest. The manifest itself is trusted through
+its sha256 pinned in the app build (``read(..., pinned_sha256=...)``; the cores do the same).
 
 An ``.mlpackage`` is a folder: its ``sha256`` is the sha256 of the text made of one line
 ``"<sha256 of file>  <path relative to the package>\\n"`` per file, sorted by path (what
@@ -186,15 +187,24 @@ def write(doc: dict, folder: Path) -> Path:
     return path
 
 
-def read(folder_or_file: Path) -> dict:
-    """Read a manifest, check its schema version and schema, and its artifacts' checksums."""
+def read(folder_or_file: Path, pinned_sha256: str | None = None) -> dict:
+    """Read a manifest, check its schema version and schema, and its artifacts' checksums; with
+    ``pinned_sha256`` (the digest an app build recorded, see README "Trusting a manifest") first
+    check that the file is byte for byte the manifest that was pinned."""
     path = Path(folder_or_file)
     if path.is_dir():
         path = path / MANIFEST
     try:
-        doc = json.loads(path.read_text())
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ManifestError(f"manifest {path}: no such file") from None
+    if pinned_sha256 is not None:
+        got = hashlib.sha256(raw).hexdigest()
+        if got != pinned_sha256.strip().lower():
+            raise ManifestError(f"manifest {path}: sha256 {got[:12]}… is not the {pinned_sha256.strip()[:12]}… "
+                                f"pinned by the app build (edited, or from another build)")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ManifestError(f"manifest {path}: not valid JSON ({e})") from None
     validate(doc)

@@ -1,6 +1,7 @@
 """Export: build artifacts from a tiny trained bundle once, then check them like an app would."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -386,6 +387,21 @@ def test_manifest_refuses_tampering(built, tmp_path):
     del doc["labels"][0]["threshold"]
     with pytest.raises(mf.ManifestError, match="labels/0"):
         mf.validate(doc)
+
+
+def test_edited_threshold_is_refused_by_the_pinned_digest(built, tmp_path):
+    """A schema-valid manifest with one threshold changed passes every check but the pin (#15)."""
+    folder = tmp_path / "android"
+    shutil.copytree(built[0] / "android", folder)
+    pin = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+    assert f"android/manifest.json sha256 {pin}" in built[1].stdout  # the build prints what to pin
+    mf.read(folder, pinned_sha256=pin)
+    doc = json.loads((folder / "manifest.json").read_text())
+    doc["labels"][0]["threshold"] = 0.99
+    (folder / "manifest.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    mf.read(folder)  # still a valid manifest whose artifacts match: only the pin can tell
+    with pytest.raises(mf.ManifestError, match="pinned by the app build"):
+        mf.read(folder, pinned_sha256=pin)
 
 
 @pytest.mark.parametrize("corrupt", ["truncated_half", "six_bytes", "not_a_program", "random_body"])

@@ -9,6 +9,11 @@ plugins {
 
 val modelDir: File = rootProject.file(providers.gradleProperty("lamscn.modelDir").getOrElse("../dist/android"))
 val generatedAssets = layout.buildDirectory.dir("generated/lamscnAssets")
+// The manifest's sha256, compiled into the app (BuildConfig.MANIFEST_SHA256): at start-up the core refuses a
+// manifest whose bytes differ from it (README, "Trusting a manifest"). Empty when there is no model yet.
+val manifestSha256: String = File(modelDir, "manifest.json").takeIf { it.isFile }?.let { f ->
+    java.security.MessageDigest.getInstance("SHA-256").digest(f.readBytes()).joinToString("") { "%02x".format(it) }
+} ?: ""
 
 val copyModelAssets by tasks.registering(Copy::class) {
     description = "Copies manifest.json and the .pte files of $modelDir into the app's assets (model/)."
@@ -33,6 +38,7 @@ android {
         versionCode = 1
         versionName = "0.1"
         ndk { abiFilters += listOf("arm64-v8a", "x86_64") } // the ABIs the ExecuTorch AAR ships
+        buildConfigField("String", "MANIFEST_SHA256", "\"$manifestSha256\"")
     }
 
     sourceSets["main"].assets.srcDir(generatedAssets)
@@ -51,6 +57,7 @@ android {
     }
     buildFeatures {
         compose = true
+        buildConfig = true
     }
     androidResources {
         noCompress += "pte" // Module.load needs a plain file: assets are copied to filesDir at start-up

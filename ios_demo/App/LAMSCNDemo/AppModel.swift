@@ -40,7 +40,9 @@ final class AppModel {
     func startUp() async {
         do {
             guard let folder = modelFolder else { throw ManifestError("the app bundle has no Model folder") }
-            let manifest = try Manifest.load(folder)
+            // the manifest's sha256 recorded in the app's Info.plist (README, "Trusting a manifest"); absent: no pin
+            let pin = Bundle.main.object(forInfoDictionaryKey: "LAMSCNManifestSHA256") as? String
+            let manifest = try Manifest.load(folder, pinnedSHA256: pin)
             var classifier = try await CoreMLClassifier.load(manifest: manifest, folder: folder, mode: computeMode)
             try ModelSelfTest.run(&classifier, manifest: manifest)
             self.manifest = manifest

@@ -106,13 +106,23 @@ public struct Manifest: Decodable, Sendable {
     public var thresholds: [Double] { labels.map(\.threshold) }
 
     /// Read `folder/manifest.json` (or a manifest file): schema version, fields, consistency, and
-    /// every artifact's bytes and sha256.
-    public static func load(_ path: URL) throws(ManifestError) -> Manifest {
+    /// every artifact's bytes and sha256. With `pinnedSHA256` (the digest `export/build.py` printed,
+    /// recorded in the app build) the file must first be byte for byte the pinned manifest: an edited
+    /// threshold is otherwise a valid manifest.
+    public static func load(_ path: URL, pinnedSHA256: String? = nil) throws(ManifestError) -> Manifest {
         var isFolder: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path.path, isDirectory: &isFolder)
         let file = exists && isFolder.boolValue ? path.appendingPathComponent(fileName) : path
         guard let data = FileManager.default.contents(atPath: file.path) else {
             throw ManifestError("manifest \(file.path): no such file")
+        }
+        if let pinned = pinnedSHA256 {
+            let got = SHA256.hex(Array(data))
+            let pin = pinned.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard got == pin else {
+                throw ManifestError("manifest \(file.path): sha256 \(got.prefix(12))… is not the \(pin.prefix(12))… "
+                    + "pinned by the app build (edited, or from another build)")
+            }
         }
         let manifest = try decode(data, source: file.path)
         try manifest.verifyArtifacts(in: file.deletingLastPathComponent())

@@ -119,6 +119,22 @@ final class ManifestTests: XCTestCase {
         try checkBrokenCopies(of: folder)
     }
 
+    func testAnEditedThresholdIsRefusedOnlyByThePinnedDigest() throws {
+        let folder = try syntheticFolder()
+        let file = folder.appendingPathComponent(Manifest.fileName)
+        let pin = SHA256.hex(Array(try Data(contentsOf: file)))
+        XCTAssertNoThrow(try Manifest.load(folder, pinnedSHA256: pin.uppercased()))
+        let doc = try read(folder)
+        var labels = try XCTUnwrap(doc["labels"]?.array)
+        labels[0] = labels[0].replacing("threshold", with: .double(0.99))
+        try write(doc.replacing("labels", with: .array(labels)), folder)
+        XCTAssertEqual(try Manifest.load(folder).thresholds[0], 0.99)  // still valid: only the pin can tell
+        XCTAssertThrowsError(try Manifest.load(folder, pinnedSHA256: pin)) { error in
+            XCTAssertTrue("\(error)".contains("pinned by the app build"), "\(error)")
+            XCTAssertFalse("\(error)".contains("\n"), "one line")
+        }
+    }
+
     func testALeadMismatchIsRefused() throws {
         let m = try Manifest.load(try syntheticFolder(leads: 12))
         XCTAssertThrowsError(try m.check(fits: try Device.named("polar-h10"))) {

@@ -6,7 +6,8 @@ import lamscn.core.ManifestError
 import java.io.File
 
 /** The exported model in the app: assets `model/` (copied from dist/android by Gradle) -> `filesDir/model`,
- *  because `Module.load` needs a readable file; then the manifest is read and every checksum checked. */
+ *  because `Module.load` needs a readable file; then the manifest is read, its sha256 checked against the one
+ *  compiled into the app (build.gradle.kts), and every artifact checksum checked. */
 object ModelFiles {
     private const val ASSET_DIR = "model"
     const val RUNTIME = "executorch-xnnpack"
@@ -22,6 +23,6 @@ object ModelFiles {
         for (name in names) {
             context.assets.open("$ASSET_DIR/$name").use { input -> File(dir, name).outputStream().use { input.copyTo(it) } }
         }
-        return Manifest.read(dir)
+        return Manifest.read(dir, pinnedSha256 = BuildConfig.MANIFEST_SHA256.ifEmpty { null })
     }
 }

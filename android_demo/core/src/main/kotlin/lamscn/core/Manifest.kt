@@ -63,10 +63,20 @@ class Manifest(
         const val SCHEMA_VERSION = "lamscn-manifest/1"
         const val FILE_NAME = "manifest.json"
 
-        /** Read `manifest.json` in [folder] (or the file itself): schema version, fields, and every artifact's sha256. */
-        fun read(folder: File): Manifest {
+        /** Read `manifest.json` in [folder] (or the file itself): schema version, fields, and every artifact's sha256.
+         *  With [pinnedSha256] (the digest `export/build.py` printed, recorded in the app build) the file must first be
+         *  byte for byte the pinned manifest: an edited threshold is otherwise a valid manifest. */
+        fun read(folder: File, pinnedSha256: String? = null): Manifest {
             val path = if (folder.isDirectory) File(folder, FILE_NAME) else folder
             if (!path.isFile) throw ManifestError("manifest ${path.path}: no such file")
+            if (pinnedSha256 != null) {
+                val got = sha256(path)
+                val pin = pinnedSha256.trim().lowercase()
+                if (got != pin) {
+                    throw ManifestError("manifest ${path.path}: sha256 ${got.take(12)}… is not the ${pin.take(12)}… " +
+                        "pinned by the app build (edited, or from another build)")
+                }
+            }
             val doc = try {
                 Json.parseToJsonElement(path.readText()) as? JsonObject
             } catch (e: SerializationException) {

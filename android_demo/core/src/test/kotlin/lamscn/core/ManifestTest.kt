@@ -80,6 +80,20 @@ class ManifestTest {
         println("manifest: ${cases.size + 4} broken manifests refused")
     }
 
+    @Test fun anEditedThresholdIsRefusedOnlyByThePinnedDigest() {
+        val doc = TestManifests.document(1, TestManifests.artifactBytes)
+        val dir = TestManifests.write(doc, TestManifests.artifactBytes)
+        val manifest = File(dir, Manifest.FILE_NAME)
+        val pin = Manifest.sha256(manifest)
+        Manifest.read(dir, pinnedSha256 = pin.uppercase())
+        val labels = doc["labels"] as JsonArray
+        doc["labels"] = JsonArray(listOf(JsonObject((labels[0] as JsonObject) + mapOf("threshold" to JsonPrimitive(0.99)))) + labels.drop(1))
+        manifest.writeText(JsonObject(doc).toString())
+        assertEquals(0.99, Manifest.read(dir).labels[0].threshold, 0.0)  // still valid: only the pin can tell
+        val file = dir
+        refused("edited threshold under a pin", "pinned by the app build") { Manifest.read(file, pinnedSha256 = pin) }
+    }
+
     @Test fun realManifestsFromBuildPy() {
         assumeTrue(TestManifests.NO_REAL, TestManifests.realDirs.isNotEmpty())
         for (dir in TestManifests.realDirs) {
