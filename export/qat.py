@@ -11,7 +11,8 @@ export (:func:`export.calibration.xnnpack_quantizer`):
 2. the fake quantizers are calibrated with min/max on the windows the export calibrates on
    (:func:`export.calibration.training_windows`), then frozen;
 3. every step runs the batch twice through the same weights, fake quantization on (``p_q``)
-   and off (``p_f``), and minimises the task loss of both plus ``consistency`` times
+   and off (``p_f``), and minimises the task loss of both (against the labels, or with
+   ``--distill`` against the starting model's probabilities) plus ``consistency`` times
    ``mean(Δp²) + mean(top 2 % of Δp²)`` with ``Δp = p_q − p_f`` (AdamW, cosine learning rate);
 4. the weights go back into the eager model; thresholds are tuned again on the validation split
    (the training rule), and the new bundle is written with a fresh calibration.
@@ -22,6 +23,7 @@ The new bundle is an ordinary checkpoint: build it with ``export/build.py`` and 
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import sys
 import time
@@ -80,9 +82,12 @@ def calibrate_fake_quant(graph: torch.fx.GraphModule, windows: torch.Tensor, bat
     set_fake_quant(graph, quantize=True, observe=False)
 
 
-def task_loss(p: torch.Tensor, y: torch.Tensor, multi_label: bool, class_weight: torch.Tensor) -> torch.Tensor:
-    """The training loss on probabilities: BCE with positive weights, or weighted cross-entropy."""
+def task_loss(p: torch.Tensor, y: torch.Tensor, multi_label: bool, class_weight: torch.Tensor | None) -> torch.Tensor:
+    """The training loss on probabilities: BCE with positive weights, or weighted cross-entropy; with
+    ``class_weight`` None, ``y`` are a teacher's probabilities (distillation: soft BCE or soft cross-entropy)."""
     p = p.clamp(1e-6, 1 - 1e-6)
+    if class_weight is None:
+        return F.binary_cross_entropy(p, y) if multi_label else -(y * torch.log(p)).sum(1).mean()
     if multi_label:
         weight = y * class_weight + (1 - y)
         return F.binary_cross_entropy(p, y, weight=weight)
@@ -111,8 +116,10 @@ def copy_weights_back(graph: torch.fx.GraphModule, model: nn.Module) -> None:
 
 
 def fine_tune(graph: torch.fx.GraphModule, x: np.ndarray, y: np.ndarray, multi_label: bool, args: argparse.Namespace,
-              class_weight: torch.Tensor, log=print) -> list[dict]:
-    """The fine-tuning loop over training windows ``x`` with targets ``y``; returns per-epoch losses."""
+              class_weight: torch.Tensor, log=print, teacher: nn.Module | None = None) -> list[dict]:
+    """The fine-tuning loop over training windows ``x`` with targets ``y``, or with ``teacher`` (the
+    model before fine-tuning, ``WithProbabilities``) its probabilities on each augmented batch as
+    the targets; returns per-epoch losses."""
     from training.train import augment
 
     params = [p for p in graph.parameters() if p.requires_grad]
@@ -128,11 +135,15 @@ def fine_tune(graph: torch.fx.GraphModule, x: np.ndarray, y: np.ndarray, multi_l
             idx = np.sort(perm[i:i + args.batch_size])
             xb = augment(torch.from_numpy(x[idx]), x.shape[-1], args.noise, args.scale, gen)
             yb = torch.from_numpy(y[idx])
+            weight = class_weight
+            if teacher is not None:
+                with torch.no_grad():
+                    yb, weight = teacher(xb), None
             set_fake_quant(graph, quantize=True)
             p_q = graph(xb)
             set_fake_quant(graph, quantize=False)
             p_f = graph(xb)
-            fit = task_loss(p_q, yb, multi_label, class_weight) + task_loss(p_f, yb, multi_label, class_weight)
+            fit = task_loss(p_q, yb, multi_label, weight) + task_loss(p_f, yb, multi_label, weight)
             agree = consistency_loss(p_q, p_f)
             loss = fit + args.consistency * agree
             opt.zero_grad(set_to_none=True)
@@ -161,6 +172,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
     p.add_argument("--batch-size", type=int, default=64, help="windows per step")
     p.add_argument("--consistency", type=float, default=50.0, help="weight of the int8/fp32 disagreement term")
+    p.add_argument("--distill", action="store_true",
+                   help="targets: the model's own fp32 probabilities before fine-tuning (not the labels)")
     p.add_argument("--noise", type=float, default=0.05, help="augmentation: Gaussian noise std (as training)")
     p.add_argument("--scale", type=float, default=0.2, help="augmentation: per-lead amplitude scale (as training)")
     p.add_argument("--hop-seconds", type=positive_float, default=5.0, help="hop between windows (as training)")
@@ -205,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fine-tuning {bundle.path.name} for int8: {len(pick)} training windows, {len(va.examples)} validation "
           f"records, consistency weight {args.consistency:g}, lr {args.lr:g}")
     weight = class_weights(task, ytr if multi else ytr.astype(np.int64))
-    history = fine_tune(graph, tr.x[pick], ytr[pick], multi, args, weight)
+    teacher = WithProbabilities(copy.deepcopy(model), multi).eval() if args.distill else None
+    history = fine_tune(graph, tr.x[pick], ytr[pick], multi, args, weight, teacher=teacher)
     copy_weights_back(graph, model)
     prob = record_probabilities(predict(model, va.x, multi), va.record, len(va.examples))
     thresholds, rep = tune_and_report(task, va.y, prob)

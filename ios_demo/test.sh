@@ -15,13 +15,14 @@ cd "$here"
 fail() { echo "error: $1"; echo "0 passed, 1 failed"; exit 1; }
 command -v swift >/dev/null || fail "swift not found (expected at /opt/swift/usr/bin or on PATH)"
 
-# Build (once, and again when the checkpoint or the exporter changes) one model's iOS export.
+# Build (once, and again when the checkpoint or the code that makes a manifest changes) one model's iOS export.
 # A failed build leaves build.failed and is not retried until its inputs change.
 export_model() {
   local model="$1" out="$here/.build/manifests/$1"
   local manifest="$out/ios/manifest.json" stamp="$out/ios/manifest.json"
   [ -f "$manifest" ] || stamp="$out/build.failed"
-  if [ ! -f "$stamp" ] || [ -n "$(find "$repo/checkpoints/$model" "$repo/export" -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
+  if [ ! -f "$stamp" ] || [ -n "$(find "$repo/checkpoints/$model" "$repo/export" "$repo/training" "$repo/streaming" \
+                                  -newer "$stamp" -type f ! -name '*.pyc' 2>/dev/null | head -1)" ]; then
     echo "building the iOS export of $model into $out (python export/build.py)"
     mkdir -p "$out"
     rm -f "$out/build.failed"

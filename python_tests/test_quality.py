@@ -44,6 +44,15 @@ def test_white_noise_fails_noisy():
     assert verdict(x).reasons == ("noisy",)
 
 
+@pytest.mark.parametrize("gain, reasons", [(1.0, ()), (10.0, ()), (30.0, ("implausible",)), (1000.0, ("implausible",))])
+def test_amplitude_beyond_the_sensor_range_fails_implausible(gain, reasons):
+    """A 1 mV synthetic ECG read as 1 V (or 30 mV) is not classified; 10 mV, within any lead's range, is."""
+    x = synthetic_ecg(RATE, 11, seed=6) * gain
+    q = verdict(x)
+    assert q.reasons == reasons, q.to_dict()
+    assert q.leads[0].max_abs_mv == pytest.approx(np.abs(x[0, :input_length(RATE)]).max())
+
+
 def test_nan_fails_non_finite_without_preprocessing():
     x = synthetic_ecg(RATE, 11, seed=4)
     x[0, 100] = np.nan
@@ -64,4 +73,5 @@ def test_numbers_are_the_module_constants_and_serialisable():
     assert n["flat"]["min_ptp_mv"] == quality.FLAT_PTP_MV
     assert n["saturated"]["min_fraction_at_extremes"] == quality.SATURATION_FRACTION
     assert n["noisy"]["max_ratio"] == quality.NOISE_RATIO_MAX
+    assert n["implausible"]["max_abs_mv"] == quality.MAX_ABS_MV == 20.0
     assert n["checks"] == list(quality.REASONS)

@@ -162,9 +162,10 @@ def test_live_file_matches_an_independent_replay(name):
 
 def test_live_files_cover_every_fault():
     h10 = load("live_polar_h10.json")["cases"]
-    assert set(h10) == {"clean", "drop", "duplicate", "reorder", "noise", "flatline", "saturation"}
+    assert set(h10) == {"clean", "drop", "duplicate", "reorder", "noise", "flatline", "saturation", "amplitude"}
     reasons = {name: {r for w in case["windows"] for r in (w["quality"] or {"reasons": []})["reasons"]}
                for name, case in h10.items()}
     assert reasons["noise"] == {"noisy"} and reasons["flatline"] == {"flat"} and reasons["saturation"] == {"saturated"}
+    assert reasons["amplitude"] == {"implausible"} and not any(w["probabilities"] for w in h10["amplitude"]["windows"])
     assert any(w["reason"] == "gap" for w in h10["drop"]["windows"])
     assert any(w["findings"] for w in h10["clean"]["windows"])

@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--flatline", action="append", default=[], metavar="S:E",
                         help="hold the signal at 0 mV from S to E seconds (repeatable)")
         sp.add_argument("--saturate", type=float, help="clip the signal at +/- this many mV")
+        sp.add_argument("--gain", type=float, default=1.0, help="scale the signal (a sensor's wrong scale)")
         sp.add_argument("--seed", type=int, default=0, help="seed of the faults' random generator")
         sp.add_argument("--out", help="write here instead of stdout")
 
@@ -72,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def faults_from(args: argparse.Namespace) -> Faults:
     return Faults(drop=args.drop, duplicate=args.duplicate, reorder=args.reorder, noise_mv=args.noise,
-                  flatlines=tuple(parse_flatline(f) for f in args.flatline), saturate_mv=args.saturate, seed=args.seed)
+                  flatlines=tuple(parse_flatline(f) for f in args.flatline), saturate_mv=args.saturate, gain=args.gain,
+                  seed=args.seed)
 
 
 def simulated_frames(args: argparse.Namespace, device: Device) -> list[bytes]:

@@ -9,7 +9,8 @@ written to ``golden/streaming/``:
   and the ordered chunks the sequencer must produce;
 - ``decision.json``: probability sequences with the above-threshold flags and debounced findings;
 - ``live_polar_h10.json``, ``live_movesense.json``: whole streams (clean, drop, duplicate, reorder,
-  noise, flat line, saturation) through the live loop, with a scripted stand-in for the model
+  noise, flat line, saturation, a wrong amplitude scale) through the live loop, with a scripted
+  stand-in for the model
   (``model_outputs``, one per classified window, in order), and per window: status, reason,
   quality, R peaks, heart rate, probabilities, above-threshold classes and shown findings; for the
   clean stream also the raw window (device units) and the model input.
@@ -244,6 +245,7 @@ def live_cases(device: Device) -> dict:
             "noise": Faults(noise_mv=0.6, seed=6),
             "flatline": Faults(flatlines=((6.0, 9.0),)),
             "saturation": Faults(saturate_mv=0.6),
+            "amplitude": Faults(gain=30.0),  # a 1 mV ECG read 30 times too large: beyond the H10's ±20 mV
         }
     else:
         faults = {"clean": Faults(), "drop": Faults(drop=0.01, seed=3)}  # drops frame 10 only
@@ -254,7 +256,8 @@ def live_cases(device: Device) -> dict:
         items = [i for data in frames for i in loop.feed(data)] + loop.finish()
         cases[name] = {
             "faults": {"drop": f.drop, "duplicate": f.duplicate, "reorder": f.reorder, "noise_mv": f.noise_mv,
-                       "flatlines": [list(x) for x in f.flatlines], "saturate_mv": f.saturate_mv, "seed": f.seed},
+                       "flatlines": [list(x) for x in f.flatlines], "saturate_mv": f.saturate_mv, "gain": f.gain,
+                       "seed": f.seed},
             "frames": [x.hex() for x in frames],
             "events": [i.to_dict() for i in items if isinstance(i, Event)],
             "windows": [_window_entry(i, device, name == "clean") for i in items if isinstance(i, WindowResult)],

@@ -1,7 +1,7 @@
 """A patch simulator: the frame stream a device would send for a signal, with transport faults.
 
-Signal faults are applied first, in this order, to the signal in mV at the device rate: added
-white noise (``noise_mv``), flat-line stretches (electrode off: held at 0 mV), saturation
+Signal faults are applied first, in this order, to the signal in mV at the device rate: a wrong
+scale (``gain``, e.g. 1000 for volts read as millivolts), added white noise (``noise_mv``), flat-line stretches (electrode off: held at 0 mV), saturation
 (clipped at ``±saturate_mv``). The signal is then cut into frames of the device's size (the last one may be
 shorter, so that a replayed 10 s record fills one window) and
 encoded with the device's clock; transport faults follow, decided per frame with one seeded
@@ -32,6 +32,7 @@ class Faults:
     noise_mv: float = 0.0
     flatlines: tuple[tuple[float, float], ...] = ()
     saturate_mv: float | None = None
+    gain: float = 1.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -41,6 +42,8 @@ class Faults:
                 raise InputError(f"--{name} {p}: a probability must be in [0, 1]")
         if not (isfinite(self.noise_mv) and self.noise_mv >= 0):
             raise InputError(f"--noise {self.noise_mv}: must be a finite number >= 0 mV")
+        if not (isfinite(self.gain) and self.gain > 0):
+            raise InputError(f"--gain {self.gain}: must be a finite number > 0")
         if self.saturate_mv is not None and not (isfinite(self.saturate_mv) and self.saturate_mv > 0):
             raise InputError(f"--saturate {self.saturate_mv}: must be a finite number > 0 mV")
         for start, stop in self.flatlines:
@@ -64,7 +67,7 @@ def clock_start(device: Device) -> int:
 
 def degrade(signal_mv: np.ndarray, rate: int, faults: Faults, rng: np.random.Generator) -> np.ndarray:
     """The signal faults, in the module's order."""
-    x = np.asarray(signal_mv, dtype=np.float64)[None, :]
+    x = np.asarray(signal_mv, dtype=np.float64)[None, :] * faults.gain
     if faults.noise_mv > 0:
         x = x + rng.normal(0.0, faults.noise_mv, size=x.shape)
     for start, stop in faults.flatlines:

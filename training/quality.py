@@ -11,13 +11,18 @@ number is in :func:`quality_numbers`, which the manifest carries so the apps use
   of 2 s or more always covers one whole segment; shorter ones may pass.
 - **saturated**: at least ``SATURATION_FRACTION`` of the raw samples sit at the window's maximum
   or minimum (within ``SATURATION_TOLERANCE_MV``): the amplifier clipped.
+- **implausible**: some raw sample beyond ``MAX_ABS_MV`` (the Polar H10's input range, ±20 mV):
+  no ECG lead reaches it, so it is a scaling error (e.g. volts read as millivolts) or an
+  artefact, not a signal to diagnose (z-scoring would otherwise hide the amplitude).
 - **noisy**: ``rms(diff(filtered)) / rms(filtered)`` above ``NOISE_RATIO_MAX``. The first difference
   of the 0.5–40 Hz band at 100 Hz weighs high frequencies up: clean ECG concentrates its power in
   QRS and T waves well below 40 Hz, broadband muscle or electrode noise does not. Not judged on a
   lead whose std is below ``STD_FLOOR`` (already flat).
 
 Measured when these numbers were set: lead I of the first 300 PTB-XL records (100 Hz) had a
-smallest 1 s peak-to-peak of 0.040 mV and a largest noise ratio of 0.96; 598 CinC 2017 records
+smallest 1 s peak-to-peak of 0.040 mV and a largest noise ratio of 0.96; every third PTB-XL record
+of folds 1-6 and 9 (5,084) a largest |raw| of 15.4 mV (99.9th percentile 8.6 mV), all 3,411 CinC
+2017 records 8.3 mV; 598 CinC 2017 records
 (300 Hz, all four classes) had a noise ratio of at most 0.79 at the 99th percentile and none was
 flat or saturated. Synthetic ECG reaches 1.0 with 0.3 mV of white noise. The low-frequency motion
 artefacts of CinC's "noisy" class do *not* raise this ratio: that class is the model's to find.
@@ -35,7 +40,8 @@ FLAT_PTP_MV = 0.03
 SATURATION_FRACTION = 0.01
 SATURATION_TOLERANCE_MV = 0.001
 NOISE_RATIO_MAX = 1.0
-REASONS = ("non_finite", "flat", "saturated", "noisy")
+MAX_ABS_MV = 20.0
+REASONS = ("non_finite", "flat", "saturated", "implausible", "noisy")
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class LeadQuality:
     """The measured numbers of one lead and the reasons it fails (empty when it passes)."""
 
     min_segment_ptp_mv: float | None
+    max_abs_mv: float | None
     std_mv: float | None
     saturated_fraction: float | None
     noise_ratio: float | None
@@ -62,7 +69,7 @@ class Quality:
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "reasons": list(self.reasons),
-                "leads": [{"min_segment_ptp_mv": q.min_segment_ptp_mv, "std_mv": q.std_mv,
+                "leads": [{"min_segment_ptp_mv": q.min_segment_ptp_mv, "max_abs_mv": q.max_abs_mv, "std_mv": q.std_mv,
                            "saturated_fraction": q.saturated_fraction, "noise_ratio": q.noise_ratio,
                            "reasons": list(q.reasons)} for q in self.leads]}
 
@@ -95,6 +102,7 @@ def noise_ratio(filtered: np.ndarray) -> float:
 def lead_quality(raw: np.ndarray, rate: int, filtered: np.ndarray, std: float) -> LeadQuality:
     """Every check on one lead: ``raw`` at ``rate`` Hz, ``filtered`` and its ``std`` from the contract."""
     ptp = min_segment_ptp(raw, rate)
+    peak = float(np.abs(raw).max())
     sat = saturated_fraction(raw)
     noise = noise_ratio(filtered)
     reasons = []
@@ -102,9 +110,11 @@ def lead_quality(raw: np.ndarray, rate: int, filtered: np.ndarray, std: float) -
         reasons.append("flat")
     if sat >= SATURATION_FRACTION:
         reasons.append("saturated")
+    if peak > MAX_ABS_MV:
+        reasons.append("implausible")
     if noise > NOISE_RATIO_MAX and std >= STD_FLOOR:  # the ratio of rounding residue means nothing
         reasons.append("noisy")
-    return LeadQuality(ptp, float(std), sat, noise, tuple(reasons))
+    return LeadQuality(ptp, peak, float(std), sat, noise, tuple(reasons))
 
 
 def assess_quality(raw: np.ndarray, rate: int, pre: Preprocessed | None) -> Quality:
@@ -114,8 +124,8 @@ def assess_quality(raw: np.ndarray, rate: int, pre: Preprocessed | None) -> Qual
     """
     raw = np.atleast_2d(np.asarray(raw, dtype=np.float64))
     if not np.isfinite(raw).all():
-        bad = LeadQuality(None, None, None, None, ("non_finite",))
-        ok = LeadQuality(None, None, None, None, ())
+        bad = LeadQuality(None, None, None, None, None, ("non_finite",))
+        ok = LeadQuality(None, None, None, None, None, ())
         return Quality(tuple(bad if not np.isfinite(r).all() else ok for r in raw), ("non_finite",))
     if pre is None:
         raise ValueError("assess_quality needs the preprocessed window for finite samples")
@@ -133,6 +143,7 @@ def quality_numbers() -> dict:
                  "signal": "raw (ptp), filtered (std)"},
         "saturated": {"min_fraction_at_extremes": SATURATION_FRACTION, "tolerance_mv": SATURATION_TOLERANCE_MV,
                       "signal": "raw"},
+        "implausible": {"max_abs_mv": MAX_ABS_MV, "signal": "raw"},
         "noisy": {"max_ratio": NOISE_RATIO_MAX, "statistic": "rms(diff(filtered)) / rms(filtered)",
                   "signal": "filtered"},
     }

@@ -4,7 +4,8 @@
 #      (Debian junit4, libhamcrest-java), installed when missing and cached under build/;
 #   2. compile src/main and src/test with K2JVMCompiler (skipped when the sources did not change);
 #   3. real manifests: the folders in $LAMSCN_MANIFEST_DIRS (colon-separated), else build/manifests/
-#      (built there with `export/build.py --target android` when the repo's .venv exists) and dist/android/;
+#      (built there with `export/build.py --target android` when the repo's .venv exists, again when
+#      export/, training/, streaming/ or the checkpoint changed) and dist/android/;
 #   4. run every *Test class; the last line is `N passed, N failed, N skipped`, non-zero exit on a
 #      failure or when no test ran.
 # Usage: android_demo/core/test.sh            (the runner jar: build/lamscn-core.jar, `java -jar ... stream ...`)
@@ -67,9 +68,12 @@ if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
   for m in "${MODELS[@]}"; do
     dir=$BUILD/manifests/$m/android
     log=$BUILD/manifests/$m.failed.log
-    if [ -f "$log" ] && [ -z "$(find "$REPO/export" "$REPO/checkpoints/$m" -newer "$log" -print -quit 2>/dev/null)" ]; then
-      echo "not rebuilding the $m manifest: export/build.py failed and nothing in export/ or checkpoints/$m changed since ($log)"
-    elif [ ! -f "$dir/manifest.json" ] && [ -x "$REPO/.venv/bin/python" ]; then
+    inputs=("$REPO/export" "$REPO/training" "$REPO/streaming" "$REPO/checkpoints/$m")  # what a manifest is made from
+    if [ -f "$log" ] && [ -z "$(find "${inputs[@]}" -newer "$log" -print -quit 2>/dev/null)" ]; then
+      echo "not rebuilding the $m manifest: export/build.py failed and none of its inputs changed since ($log)"
+    elif { [ ! -f "$dir/manifest.json" ] || [ -n "$(find "${inputs[@]}" -name '*.py' -newer "$dir/manifest.json" -print -quit 2>/dev/null)" ] \
+           || [ -n "$(find "$REPO/checkpoints/$m" -newer "$dir/manifest.json" -print -quit 2>/dev/null)" ]; } \
+         && [ -x "$REPO/.venv/bin/python" ]; then
       echo "building the $m manifest with export/build.py --target android ..."
       mkdir -p "$BUILD/manifests"
       (cd "$REPO" && .venv/bin/python export/build.py --target android --model "$m" --out "$BUILD/manifests/$m" \

@@ -183,6 +183,9 @@ public struct Manifest: Decodable, Sendable {
             try require((0...1).contains(label.threshold), "labels/\(i)/threshold: \(label.threshold) is not in [0, 1]")
         }
         try require(!leads.isEmpty, "leads: at least one lead is required")
+        let ported: Set = ["non_finite", "flat", "saturated", "implausible", "noisy"]
+        try require(Set(live.quality.checks) == ported,
+                    "live/quality/checks: \(live.quality.checks) are not the ones this port implements (\(ported.sorted()))")
         try require(window.samples == preprocessing.windowSamples,
                     "window/samples: \(window.samples) but preprocessing/window_samples \(preprocessing.windowSamples)")
         try require(sampleRateHz == preprocessing.modelRateHz,

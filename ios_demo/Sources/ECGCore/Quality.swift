@@ -19,21 +19,28 @@ public struct QualityNumbers: Codable, Sendable, Equatable {
         }
     }
 
+    public struct Implausible: Codable, Sendable, Equatable {
+        public let maxAbsMV: Double
+        enum CodingKeys: String, CodingKey { case maxAbsMV = "max_abs_mv" }
+    }
+
     public struct Noisy: Codable, Sendable, Equatable {
         public let maxRatio: Double
         enum CodingKeys: String, CodingKey { case maxRatio = "max_ratio" }
     }
 
-    /// The check names in reporting order (`non_finite`, `flat`, `saturated`, `noisy`).
+    /// The check names in reporting order (`non_finite`, `flat`, `saturated`, `implausible`, `noisy`).
     public let checks: [String]
     public let flat: Flat
     public let saturated: Saturated
+    public let implausible: Implausible
     public let noisy: Noisy
 }
 
 /// The measured numbers of one lead and the reasons it fails (empty when it passes).
 public struct LeadQuality: Sendable, Equatable {
     public let minSegmentPtpMV: Double?
+    public let maxAbsMV: Double?
     public let stdMV: Double?
     public let saturatedFraction: Double?
     public let noiseRatio: Double?
@@ -49,7 +56,8 @@ public struct Quality: Sendable, Equatable {
 
 /// Signal quality of one window, a port of `training/quality.py`: flat (a whole segment's
 /// peak-to-peak, or the band-passed std, too small), saturated (too many samples at the extremes),
-/// noisy (`rms(diff(filtered)) / rms(filtered)` too large).
+/// implausible (a raw sample beyond `max_abs_mv`, the sensor range), noisy (`rms(diff(filtered)) /
+/// rms(filtered)` too large).
 public struct QualityGate: Sendable {
     public let numbers: QualityNumbers
 
@@ -61,7 +69,7 @@ public struct QualityGate: Sendable {
     public func assess(raw: [[Double]], rate: Int, preprocessed: Preprocessed) -> Quality {
         if raw.contains(where: { !$0.allSatisfy(\.isFinite) }) {
             let leads = raw.map { lead in
-                LeadQuality(minSegmentPtpMV: nil, stdMV: nil, saturatedFraction: nil, noiseRatio: nil,
+                LeadQuality(minSegmentPtpMV: nil, maxAbsMV: nil, stdMV: nil, saturatedFraction: nil, noiseRatio: nil,
                             reasons: lead.allSatisfy(\.isFinite) ? [] : ["non_finite"])
             }
             return Quality(leads: leads, reasons: ["non_finite"])
@@ -76,14 +84,16 @@ public struct QualityGate: Sendable {
 
     func lead(raw: [Double], rate: Int, filtered: [Double], std: Double) -> LeadQuality {
         let ptp = minSegmentPtp(raw, rate: rate)
+        let peak = raw.reduce(0) { max($0, abs($1)) }
         let sat = saturatedFraction(raw)
         let noise = Self.noiseRatio(filtered)
         let floor = numbers.flat.stdFloorMV
         var reasons: [String] = []
         if ptp < numbers.flat.minPtpMV || std < floor { reasons.append("flat") }
         if sat >= numbers.saturated.minFractionAtExtremes { reasons.append("saturated") }
+        if peak > numbers.implausible.maxAbsMV { reasons.append("implausible") }
         if noise > numbers.noisy.maxRatio && std >= floor { reasons.append("noisy") }
-        return LeadQuality(minSegmentPtpMV: ptp, stdMV: std, saturatedFraction: sat, noiseRatio: noise, reasons: reasons)
+        return LeadQuality(minSegmentPtpMV: ptp, maxAbsMV: peak, stdMV: std, saturatedFraction: sat, noiseRatio: noise, reasons: reasons)
     }
 
     /// Smallest peak-to-peak over consecutive whole segments (infinite when none fits).

@@ -18,7 +18,8 @@ public enum StreamLines {
         return .object([
             ("ok", .bool(q.ok)), ("reasons", .array(q.reasons.map(JSONValue.string))),
             ("leads", .array(q.leads.map { l in
-                .object([("min_segment_ptp_mv", number(l.minSegmentPtpMV)), ("std_mv", number(l.stdMV)),
+                .object([("min_segment_ptp_mv", number(l.minSegmentPtpMV)), ("max_abs_mv", number(l.maxAbsMV)),
+                         ("std_mv", number(l.stdMV)),
                          ("saturated_fraction", number(l.saturatedFraction)), ("noise_ratio", number(l.noiseRatio)),
                          ("reasons", .array(l.reasons.map(JSONValue.string)))])
             })),

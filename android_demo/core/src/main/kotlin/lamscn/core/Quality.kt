@@ -10,6 +10,7 @@ data class QualitySpec(
     val stdFloorMv: Double,
     val saturationFraction: Double,
     val saturationToleranceMv: Double,
+    val maxAbsMv: Double,
     val noiseRatioMax: Double,
 ) {
     companion object {
@@ -17,20 +18,22 @@ data class QualitySpec(
             val flat = f.obj("flat")
             val sat = f.obj("saturated")
             val noisy = f.obj("noisy")
+            val implausible = f.obj("implausible")
             val checks = f.strings("checks")
-            val known = listOf("non_finite", "flat", "saturated", "noisy")
+            val known = listOf("non_finite", "flat", "saturated", "implausible", "noisy")
             if (checks.toSet() != known.toSet()) {
                 throw ManifestError("manifest live/quality: checks $checks are not the ones this port implements ($known)")
             }
             return QualitySpec(checks, flat.double("segment_seconds"), flat.double("min_ptp_mv"), flat.double("std_floor_mv"),
-                sat.double("min_fraction_at_extremes"), sat.double("tolerance_mv"), noisy.double("max_ratio"))
+                sat.double("min_fraction_at_extremes"), sat.double("tolerance_mv"), implausible.double("max_abs_mv"),
+                noisy.double("max_ratio"))
         }
     }
 }
 
 /** The measured numbers of one lead and the reasons it fails (empty when it passes); null numbers for non-finite leads. */
 data class LeadQuality(
-    val minSegmentPtpMv: Double?, val stdMv: Double?, val saturatedFraction: Double?, val noiseRatio: Double?,
+    val minSegmentPtpMv: Double?, val maxAbsMv: Double?, val stdMv: Double?, val saturatedFraction: Double?, val noiseRatio: Double?,
     val reasons: List<String>,
 )
 
@@ -39,7 +42,8 @@ data class Quality(val leads: List<LeadQuality>, val reasons: List<String>) {
     val ok: Boolean get() = reasons.isEmpty()
 }
 
-/** The gate between a window and the model: flat, saturated, noisy or non-finite leads are rejected. */
+/** The gate between a window and the model: flat, saturated, implausibly large (beyond [QualitySpec.maxAbsMv]),
+ *  noisy or non-finite leads are rejected. */
 class QualityGate(private val spec: QualitySpec) {
     /** Smallest peak-to-peak over consecutive whole segments of [QualitySpec.flatSegmentSeconds] at [rate] Hz. */
     fun minSegmentPtp(raw: DoubleArray, rate: Int): Double {
@@ -75,20 +79,22 @@ class QualityGate(private val spec: QualitySpec) {
     /** Every check on one lead: [raw] at [rate] Hz, [filtered] and its [std] from the contract. */
     fun lead(raw: DoubleArray, rate: Int, filtered: DoubleArray, std: Double): LeadQuality {
         val ptp = minSegmentPtp(raw, rate)
+        val peak = raw.maxOf { kotlin.math.abs(it) }
         val sat = saturatedFraction(raw)
         val noise = noiseRatio(filtered)
         val reasons = ArrayList<String>()
         if (ptp < spec.flatMinPtpMv || std < spec.stdFloorMv) reasons += "flat"
         if (sat >= spec.saturationFraction) reasons += "saturated"
+        if (peak > spec.maxAbsMv) reasons += "implausible"
         if (noise > spec.noiseRatioMax && std >= spec.stdFloorMv) reasons += "noisy" // the ratio of rounding residue means nothing
-        return LeadQuality(ptp, std, sat, noise, reasons)
+        return LeadQuality(ptp, peak, std, sat, noise, reasons)
     }
 
     /** The verdict on [raw] `[leads][n]` (mV at [rate] Hz) and its contract intermediates ([pre] null only for non-finite input). */
     fun assess(raw: Array<DoubleArray>, rate: Int, pre: Preprocessed?): Quality {
         if (raw.any { lead -> lead.any { !it.isFinite() } }) {
             return Quality(raw.map { lead ->
-                LeadQuality(null, null, null, null, if (lead.all { it.isFinite() }) emptyList() else listOf("non_finite"))
+                LeadQuality(null, null, null, null, null, if (lead.all { it.isFinite() }) emptyList() else listOf("non_finite"))
             }, listOf("non_finite"))
         }
         requireNotNull(pre) { "assess needs the preprocessed window for finite samples" }

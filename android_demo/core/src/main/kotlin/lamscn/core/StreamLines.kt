@@ -57,7 +57,7 @@ object StreamLines {
         "ok" to JsonPrimitive(q.ok), "reasons" to strings(q.reasons),
         "leads" to JsonArray(q.leads.map { l ->
             JsonObject(linkedMapOf(
-                "min_segment_ptp_mv" to num(l.minSegmentPtpMv), "std_mv" to num(l.stdMv),
+                "min_segment_ptp_mv" to num(l.minSegmentPtpMv), "max_abs_mv" to num(l.maxAbsMv), "std_mv" to num(l.stdMv),
                 "saturated_fraction" to num(l.saturatedFraction), "noise_ratio" to num(l.noiseRatio),
                 "reasons" to strings(l.reasons),
             ))
