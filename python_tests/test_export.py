@@ -560,3 +560,35 @@ def test_parity_command_bad_input(tmp_path, tiny_bundle):
     assert_one_line_error(proc, "--folds")
     assert main(["--dist", str(tmp_path / "nope"), "--checkpoint", str(tmp_path / "no_bundle"),
                  "--data", str(tmp_path)]) == 2
+
+
+def test_stale_work_folders_of_dead_builds_are_removed_and_live_ones_kept(tmp_path):
+    """What a SIGKILLed build leaves (``.TARGET.partial-PID-*`` of a dead PID, ``.TARGET.old-*``) goes on the
+    next build; a live build's work folder stays (#15)."""
+    from export.build import remove_stale_partials
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = [tmp_path / f".android.partial-{dead.stdout.strip()}-abc", tmp_path / ".ios.old-xyz"]
+    live = tmp_path / f".android.partial-{os.getpid()}-def"
+    for p in (*gone, live):
+        (p / "inner").mkdir(parents=True)
+    remove_stale_partials(tmp_path)
+    assert not any(p.exists() for p in gone) and live.is_dir()
+
+
+def test_sigterm_during_a_build_leaves_no_work_folder(tmp_path, tiny_bundle):
+    import signal
+    import time
+
+    out = tmp_path / "dist"
+    proc = subprocess.Popen([sys.executable, str(REPO / "export" / "build.py"), "--target", "android", "--checkpoint",
+                             str(tiny_bundle), "--out", str(out)], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **THREADS_ENV})
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".android.partial-*")) and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err[-500:]
+    assert list(out.iterdir()) == []  # no hidden work folder, no half-written target
