@@ -307,8 +307,7 @@ def place(tmp: Path, final: Path) -> None:
 
 
 def build(args: argparse.Namespace) -> list[Row]:
-    from export.manifest import MANIFEST
-    from export.manifest import digest as manifest_digest
+    from export import manifest as mf
     from export.parity import eager_probabilities, synthetic_windows
     from training.checkpoint import load_bundle
 
@@ -337,8 +336,8 @@ def build(args: argparse.Namespace) -> list[Row]:
             finish_target(tmp, manifest, parity)
             os.chmod(tmp, 0o755)  # mkdtemp made it private
             place(tmp, out / target)
-            pin = manifest_digest(out / target / MANIFEST)[1]
-            print(f"  {target}/{MANIFEST} sha256 {pin} (pin it in the app build: README, Trusting a manifest)")
+            pin = mf.digest(out / target / mf.MANIFEST)[1]
+            print(f"  {target}/{mf.MANIFEST} sha256 {pin} (pin it in the app build: README, Trusting a manifest)")
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)

@@ -270,20 +270,21 @@ def split_examples(task, everything: list, provenance: dict | None) -> tuple[lis
 
 
 def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance: dict | None = None,
-                     hop_seconds: float = 10.0) -> np.ndarray:
+                     hop_seconds: float = 10.0, cache_dir: Path | None = None) -> np.ndarray:
     """Preprocessed windows of a dataset folder's training records: every record's windows at
     ``hop_seconds``, then at most ``limit`` of them evenly spaced (the rule of training's own
     calibration). Never validation or test records: PTB-XL folds 9 and 10, and
     with a bundle's ``provenance`` the validation records recorded in it (its fold, or its
     seeded CinC 2017 split); and when it records its training folds, only those (the
-    distribution the weights were fitted to, whatever else the folder holds now)."""
+    distribution the weights were fitted to, whatever else the folder holds now). ``cache_dir``: as
+    :func:`training.datasets.load_windows`."""
     from training.datasets import DatasetError, examples_for, load_windows
 
     try:
         examples, _ = split_examples(task, examples_for(task, data_dir), provenance)
     except (DatasetError, ValueError) as e:
         raise CalibrationError(f"calibration data: {e}") from None
-    x = load_windows(examples, task, hop_seconds=hop_seconds, progress=False).x if examples else []
+    x = load_windows(examples, task, hop_seconds, cache_dir, progress=False).x if examples else []
     if len(x) == 0:
         raise CalibrationError(f"calibration data {data_dir}: no usable training windows for task {task.name}")
     return x[evenly_spaced(len(x), limit)]

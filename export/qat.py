@@ -23,7 +23,6 @@ The new bundle is an ordinary checkpoint: build it with ``export/build.py`` and 
 from __future__ import annotations
 
 import argparse
-import copy
 import math
 import sys
 import time
@@ -204,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         va = datasets.load_windows(val_ex, task, args.hop_seconds, args.cache, progress=False)
         if len(tr.x) == 0 or len(va.x) == 0:
             raise CalibrationError(f"{args.data}: no usable training or validation windows")
-        cal = torch.from_numpy(training_windows(task, args.data, MAX_WINDOWS, provenance))
+        cal = torch.from_numpy(training_windows(task, args.data, MAX_WINDOWS, provenance, cache_dir=args.cache))
     except (CheckpointError, CalibrationError, OutputError, ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -218,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fine-tuning {bundle.path.name} for int8: {len(pick)} training windows, {len(va.examples)} validation "
           f"records, consistency weight {args.consistency:g}, lr {args.lr:g}")
     weight = class_weights(task, ytr if multi else ytr.astype(np.int64))
-    teacher = WithProbabilities(copy.deepcopy(model), multi).eval() if args.distill else None
+    teacher = WithProbabilities(model, multi).eval() if args.distill else None  # a copy: deployable() copies
     history = fine_tune(graph, tr.x[pick], ytr[pick], multi, args, weight, teacher=teacher)
     copy_weights_back(graph, model)
     prob = record_probabilities(predict(model, va.x, multi), va.record, len(va.examples))

@@ -1,11 +1,12 @@
 """A patch simulator: the frame stream a device would send for a signal, with transport faults.
 
 Signal faults are applied first, in this order, to the signal in mV at the device rate: a wrong
-scale (``gain``, e.g. 1000 for volts read as millivolts), added white noise (``noise_mv``), flat-line stretches (electrode off: held at 0 mV), saturation
-(clipped at ``±saturate_mv``). The signal is then cut into frames of the device's size (the last one may be
-shorter, so that a replayed 10 s record fills one window) and
-encoded with the device's clock; transport faults follow, decided per frame with one seeded
-generator: drop (``drop``), send twice (``duplicate``), swap with the next frame (``reorder``).
+scale (``gain``, e.g. 1000 for volts read as millivolts), added white noise (``noise_mv``),
+flat-line stretches (electrode off: held at 0 mV), saturation (clipped at ``±saturate_mv``). The
+signal is then cut into frames of the device's size (the last one may be shorter, so that a
+replayed 10 s record fills one window) and encoded with the device's clock; transport faults
+follow, decided per frame with one seeded generator: drop (``drop``), send twice (``duplicate``),
+swap with the next frame (``reorder``).
 """
 from __future__ import annotations
 

@@ -20,11 +20,10 @@ number is in :func:`quality_numbers`, which the manifest carries so the apps use
   lead whose std is below ``STD_FLOOR`` (already flat).
 
 Measured when these numbers were set: lead I of the first 300 PTB-XL records (100 Hz) had a
-smallest 1 s peak-to-peak of 0.040 mV and a largest noise ratio of 0.96; every third PTB-XL record
-of folds 1-6 and 9 (5,084) a largest |raw| of 15.4 mV (99.9th percentile 8.6 mV), all 3,411 CinC
-2017 records 8.3 mV; 598 CinC 2017 records
+smallest 1 s peak-to-peak of 0.040 mV and a largest noise ratio of 0.96; 598 CinC 2017 records
 (300 Hz, all four classes) had a noise ratio of at most 0.79 at the 99th percentile and none was
-flat or saturated. Synthetic ECG reaches 1.0 with 0.3 mV of white noise. The low-frequency motion
+flat or saturated. The largest |raw| sample over all leads of every third PTB-XL record of folds
+1-6 and 9 (5,084) was 15.4 mV (99.9th percentile 8.6 mV), over all 3,411 CinC 2017 records 8.3 mV. Synthetic ECG reaches 1.0 with 0.3 mV of white noise. The low-frequency motion
 artefacts of CinC's "noisy" class do *not* raise this ratio: that class is the model's to find.
 """
 from __future__ import annotations

@@ -71,8 +71,8 @@ if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
     inputs=("$REPO/export" "$REPO/training" "$REPO/streaming" "$REPO/checkpoints/$m")  # what a manifest is made from
     if [ -f "$log" ] && [ -z "$(find "${inputs[@]}" -newer "$log" -print -quit 2>/dev/null)" ]; then
       echo "not rebuilding the $m manifest: export/build.py failed and none of its inputs changed since ($log)"
-    elif { [ ! -f "$dir/manifest.json" ] || [ -n "$(find "${inputs[@]}" -name '*.py' -newer "$dir/manifest.json" -print -quit 2>/dev/null)" ] \
-           || [ -n "$(find "$REPO/checkpoints/$m" -newer "$dir/manifest.json" -print -quit 2>/dev/null)" ]; } \
+    elif { [ ! -f "$dir/manifest.json" ] \
+           || [ -n "$(find "${inputs[@]}" -type f ! -name '*.pyc' -newer "$dir/manifest.json" -print -quit 2>/dev/null)" ]; } \
          && [ -x "$REPO/.venv/bin/python" ]; then
       echo "building the $m manifest with export/build.py --target android ..."
       mkdir -p "$BUILD/manifests"
