@@ -48,15 +48,13 @@ def worker(kind: str, path: str, leads: int, runs: int, warmup: int) -> dict:
     x = _window(leads)
     if kind == "eager":
         from training.checkpoint import load_bundle
-        from training.model import WithProbabilities
+        from training.inference import predictor
 
         b = load_bundle(path)
-        model = WithProbabilities(b.model, b.task.multi_label).eval()
-        xt = torch.from_numpy(x)
+        run = predictor(b.model, b.task.multi_label)
 
         def call():
-            with torch.no_grad():
-                model(xt)
+            run(x)
     else:
         from executorch.extension.pybindings.portable_lib import _unsafe_reset_threadpool
         from executorch.runtime import Runtime
@@ -107,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None, help="where to write results (default DIST/bench.json)")
     args = p.parse_args(argv)
 
-    from export.manifest import ManifestError, read
+    from contract.manifest import ManifestError, read
 
     try:
         manifest = read(args.dist / "android")

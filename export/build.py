@@ -5,7 +5,8 @@
 
 android: ExecuTorch ``.pte`` lowered entirely to XNNPACK, fp32 and int8 (PT2E static, calibration
 from the bundle). ios: Core ML ``.mlpackage`` (ML program, iOS 17+), fp16 and int8 weights.
-Each target folder gets ``manifest.json`` and ``parity.json``. Every stage prints its time; the
+Each target folder gets ``manifest.json`` (with ``manifest.schema.json`` beside it), ``parity.json`` and
+``model_io.json`` (the apps' self-test cases, :mod:`contract.model_io`). Every stage prints its time; the
 run ends with a table of artifact, precision, bytes, max |Δp| vs PyTorch and decision agreement.
 
 A target is built in a hidden temporary folder next to its destination and moved into place only
@@ -117,10 +118,11 @@ def model_version(bundle) -> str:
 
 def base_manifest(bundle, name: str) -> dict:
     """Everything in ``manifest.json`` except the artifacts."""
-    from export.manifest import SCHEMA_VERSION
-    from training.decision import rule_name
+    from contract.decision import decision_section
+    from contract.live import live_numbers
+    from contract.manifest import SCHEMA_VERSION
+    from contract.preprocessing import contract_numbers
     from training.model import count_parameters
-    from training.preprocessing import contract_numbers
 
     task = bundle.task
     pre = contract_numbers()
@@ -136,28 +138,13 @@ def base_manifest(bundle, name: str) -> dict:
         "input": {"name": "ecg", "dtype": "float32", "shape": [1, len(bundle.meta["leads"]), pre["window_samples"]]},
         "output": {"name": "probabilities", "dtype": "float32", "shape": [1, task.num_classes]},
         "preprocessing": pre,
-        "decision": {"rule": rule_name(task.multi_label), "records": "mean_of_windows",
-                     "description": "class c is a finding when probabilities[c] >= labels[c].threshold"
-                     if task.multi_label else "the finding is argmax over c of probabilities[c] / labels[c].threshold"},
+        "decision": decision_section(task.multi_label, task.poor_signal_code),
         "live": live_numbers(),
         "metrics": bundle.meta.get("metrics", {}),
         # what the model was trained on, never where it lay on the machine that trained it
         "provenance": {k: v for k, v in bundle.meta.get("provenance", {}).items() if k not in LOCAL_KEYS},
         "tools": versions(),
     }
-
-
-def live_numbers() -> dict:
-    """The streaming loop's device-independent numbers (hop, sequencer, quality gate, heart rate,
-    debounce): what an app needs besides preprocessing, from the modules that define them."""
-    from streaming.decision import decision_numbers
-    from streaming.heart_rate import heart_rate_numbers
-    from streaming.live import HOP_SECONDS
-    from streaming.sequencer import sequencer_numbers
-    from training.quality import quality_numbers
-
-    return {"hop_seconds": HOP_SECONDS, "sequencer": sequencer_numbers(), "quality": quality_numbers(),
-            "heart_rate": heart_rate_numbers(), "debounce": decision_numbers()}
 
 
 def int8_program(bundle, calibration_data: Path | None, leads: int, samples: int):
@@ -187,10 +174,11 @@ def int8_program(bundle, calibration_data: Path | None, leads: int, samples: int
 
 
 def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray,
-                  calibration_data: Path | None) -> tuple[list[dict], dict, list[str]]:
-    """Write ``{name}.fp32.pte`` and ``{name}.int8.pte``; return artifact entries, parity, warnings."""
+                  calibration_data: Path | None) -> tuple[list[dict], dict, list[str], dict]:
+    """Write ``{name}.fp32.pte`` and ``{name}.int8.pte``; return artifact entries, parity, warnings and
+    each file's outputs on ``verify_x``."""
+    from contract.manifest import artifact_entry
     from export.executorch_lowering import export_fp32, lower_to_xnnpack
-    from export.manifest import artifact_entry
     from export.parity import compare
     from export.runtime import load_pte
 
@@ -205,21 +193,24 @@ def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, referen
             path = folder / f"{name}.{precision}.pte"
             path.write_bytes(lower_to_xnnpack(program).buffer)
             files[precision] = path
-    parity = {}
+    parity, outputs = {}, {}
     with stage("android: verify"):
         for precision, path in files.items():
-            parity[path.name] = {"precision": precision, **compare(reference, load_pte(path)(verify_x),
+            outputs[path.name] = load_pte(path)(verify_x)
+            parity[path.name] = {"precision": precision, **compare(reference, outputs[path.name],
                                                                     bundle.thresholds, bundle.task.multi_label)}
     entries = [artifact_entry(files["fp32"], "executorch-xnnpack", "fp32"),
                artifact_entry(files["int8"], "executorch-xnnpack", "int8", calibration=source)]
     notes = ["int8 calibrated on synthetic ECG, not on real training windows"] if source == "synthetic" else []
-    return entries, parity, notes
+    return entries, parity, notes, outputs
 
 
-def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: np.ndarray) -> tuple[list[dict], dict, list[str]]:
-    """Write ``{name}.fp16.mlpackage`` and ``{name}.int8.mlpackage``; return entries, parity, warnings."""
+def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray,
+              reference: np.ndarray) -> tuple[list[dict], dict, list[str], dict]:
+    """Write ``{name}.fp16.mlpackage`` and ``{name}.int8.mlpackage``; return entries, parity, warnings
+    and each package's outputs on ``verify_x``."""
+    from contract.manifest import artifact_entry
     from export import coreml_conversion as cc
-    from export.manifest import artifact_entry
     from export.mil_numpy import mlpackage_predictor
     from export.parity import compare
 
@@ -231,26 +222,28 @@ def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray, reference: 
         fp16_path = cc.save_mlpackage(fp16, folder / f"{name}.fp16.mlpackage")
     with stage("ios: quantize int8 weights"):
         int8_path = cc.save_mlpackage(cc.quantize_weights_int8(fp16, meta), folder / f"{name}.int8.mlpackage")
-    parity = {}
+    parity, outputs = {}, {}
     with stage("ios: verify (MIL ops in NumPy)"):
         for precision, path in (("fp16", fp16_path), ("int8-weights", int8_path)):
-            parity[path.name] = {"precision": precision, **compare(reference, mlpackage_predictor(path)(verify_x),
+            outputs[path.name] = mlpackage_predictor(path)(verify_x)
+            parity[path.name] = {"precision": precision, **compare(reference, outputs[path.name],
                                                                     bundle.thresholds, bundle.task.multi_label)}
     extra = {"minimum_deployment_target": cc.MINIMUM_DEPLOYMENT_TARGET}
     entries = [artifact_entry(fp16_path, "coreml-mlprogram", "fp16", **extra),
                artifact_entry(int8_path, "coreml-mlprogram", "int8-weights", **extra)]
-    return entries, parity, []
+    return entries, parity, [], outputs
 
 
-def finish_target(folder: Path, manifest: dict, parity: dict) -> None:
-    """Check parity, then write parity.json and (last) manifest.json.
+def finish_target(folder: Path, manifest: dict, parity: dict, cases: dict) -> None:
+    """Check parity, then write parity.json, model_io.json and (last) manifest.json.
 
     An fp32 or fp16 artifact off its target is a conversion bug: the build stops. A quantized
     artifact off its target is written with a loud warning in the output and the manifest (its
     error is a property of the weights and the calibration, and the table shows it)."""
     import json
 
-    from export import manifest as mf
+    from contract import manifest as mf
+    from contract import model_io
     from export.parity import MAX_ABS_DIFF, failures
 
     problems = []
@@ -271,6 +264,9 @@ def finish_target(folder: Path, manifest: dict, parity: dict) -> None:
     (folder / "parity.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if problems:
         raise BuildError("parity check failed: " + "; ".join(problems))
+    met = [a for a in manifest["artifacts"] if parity[a["file"]]["passed"]]
+    manifest["runtime"] = mf.runtime_section(min(met, key=lambda a: a["bytes"])["file"])
+    model_io.write(cases, folder)
     mf.write(manifest, folder)
 
 
@@ -307,9 +303,11 @@ def place(tmp: Path, final: Path) -> None:
 
 
 def build(args: argparse.Namespace) -> list[Row]:
-    from export import manifest as mf
-    from export.parity import eager_probabilities, synthetic_windows
+    from contract import manifest as mf
+    from contract import model_io
+    from export.parity import synthetic_windows
     from training.checkpoint import load_bundle
+    from training.inference import predict
 
     targets = TARGETS if args.target == "all" else (args.target,)
     out = check_out(args.out)
@@ -319,21 +317,22 @@ def build(args: argparse.Namespace) -> list[Row]:
     print(f"  {name}: model {bundle.meta['model']['name']}, task {bundle.task.name}, "
           f"{len(bundle.meta['leads'])} leads, {bundle.task.num_classes} classes")
     verify_x = synthetic_windows(len(bundle.meta["leads"]), VERIFY_WINDOWS, seed=0)
-    reference = eager_probabilities(bundle.model, bundle.task.multi_label, verify_x)
+    reference = predict(bundle.model, verify_x, bundle.task.multi_label)
     rows = []
     remove_stale_partials(out)
     for target in targets:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target}.partial-{os.getpid()}-", dir=out))
         try:
             if target == "android":
-                entries, parity, notes = build_android(bundle, name, tmp, verify_x, reference, args.calibration_data)
+                entries, parity, notes, outputs = build_android(bundle, name, tmp, verify_x, reference,
+                                                                args.calibration_data)
             else:
-                entries, parity, notes = build_ios(bundle, name, tmp, verify_x, reference)
+                entries, parity, notes, outputs = build_ios(bundle, name, tmp, verify_x, reference)
             manifest = base_manifest(bundle, name)
             manifest["artifacts"] = entries
             if notes:
                 manifest["warnings"] = notes
-            finish_target(tmp, manifest, parity)
+            finish_target(tmp, manifest, parity, model_io.document(manifest, verify_x, reference, outputs))
             os.chmod(tmp, 0o755)  # mkdtemp made it private
             place(tmp, out / target)
             pin = mf.digest(out / target / mf.MANIFEST)[1]
@@ -362,9 +361,9 @@ def _terminate(signum, _frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    from contract.manifest import ManifestError
     from export.calibration import CalibrationError
     from export.executorch_lowering import LoweringError
-    from export.manifest import ManifestError
     from training.checkpoint import CheckpointError
 
     try:

@@ -30,6 +30,7 @@ from torch import nn
 from torch.export import ExportedProgram
 
 from training.checkpoint import CALIBRATION
+from training.datasets import evenly_spaced
 from training.model import WithProbabilities
 
 FORMAT = "lamscn-calibration/2"
@@ -69,7 +70,9 @@ def xnnpack_quantizer(qat: bool = False):
     large activations, and on LAMSCN-12 (400 PTB-XL fold-9 windows) that cost more: max |dp|
     0.155 vs 0.118 and macro-F1 -0.0105 vs +0.0013 against fp32."""
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
-        XNNPACKQuantizer, get_symmetric_quantization_config)
+        XNNPACKQuantizer,
+        get_symmetric_quantization_config,
+    )
     from torchao.quantization.pt2e import FakeQuantize, MinMaxObserver
     from torchao.quantization.pt2e.quantizer import QuantizationSpec
 
@@ -247,11 +250,6 @@ def read_calibration(path: Path, model: nn.Module) -> Calibration:
     return Calibration(info={k: v for k, v in doc.items() if k != "activations"}, ranges=ranges)
 
 
-def evenly_spaced(n: int, limit: int) -> np.ndarray:
-    """At most ``limit`` indices spread evenly over ``range(n)`` (the calibration windows' selection)."""
-    return np.unique(np.linspace(0, n - 1, min(limit, n)).round().astype(int))
-
-
 def split_examples(task, everything: list, provenance: dict | None) -> tuple[list, list]:
     """``(training, validation)`` records of a dataset folder for a bundle: training never holds
     PTB-XL folds 9 and 10 or the validation records recorded in ``provenance`` (its fold, or its
@@ -293,7 +291,7 @@ def training_windows(task, data_dir: Path, limit: int = MAX_WINDOWS, provenance:
 def main(argv: list[str] | None = None) -> int:
     """``python -m export.calibration --checkpoint DIR --data DIR``: (re)write a bundle's calibration,
     e.g. after a change of the model code that changes the quantized graph."""
-    from training.arguments import OneLineParser, positive_float
+    from contract.arguments import OneLineParser, positive_float
     from training.checkpoint import CheckpointError, load_bundle
 
     p = OneLineParser(prog="python -m export.calibration", description=main.__doc__.split(":")[0])

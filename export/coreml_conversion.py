@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.decision import rule_name
+from contract.decision import rule_name
 from training.model import WithProbabilities
 
 INPUT_NAME = "ecg"

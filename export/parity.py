@@ -8,13 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
-from training.decision import decide
-from training.model import WithProbabilities
-from training.preprocessing import WINDOW, preprocess_window
-from training.synthetic import synthetic_ecg
+from contract.decision import decide
+from contract.preprocessing import WINDOW, preprocess_window
+from contract.synthetic import synthetic_ecg
+from training.inference import predict, record_probabilities
 
 MAX_ABS_DIFF = {"fp32": 1e-5, "int8": 0.05, "fp16": 5e-3, "int8-weights": 0.05}
 MIN_DECISION_AGREEMENT = 0.98
@@ -31,13 +29,6 @@ def synthetic_windows(leads: int, n: int, seed: int = 0) -> np.ndarray:
                           wander_mv=float(rng.uniform(0.0, 0.3)))
         out.append(preprocess_window(x, 100).window)
     return np.stack(out)
-
-
-def eager_probabilities(model: nn.Module, multi_label: bool, x: np.ndarray) -> np.ndarray:
-    """Reference probabilities of the eager fp32 model, one window at a time."""
-    wrapped = WithProbabilities(model, multi_label).eval()
-    with torch.no_grad():
-        return np.concatenate([wrapped(torch.from_numpy(np.ascontiguousarray(w[None]))).numpy() for w in x])
 
 
 def macro_f1(pred: np.ndarray, target: np.ndarray) -> float:
@@ -92,7 +83,7 @@ def artifact_predictor(folder: Path, entry: dict):
 
 def build_folders(dist: Path) -> list[Path]:
     """``dist`` itself when it holds a ``manifest.json``, else its target subfolders that do."""
-    from export.manifest import MANIFEST
+    from contract.manifest import MANIFEST
 
     if (dist / MANIFEST).is_file():
         return [dist]
@@ -125,12 +116,11 @@ def real_windows(bundle, data: Path, folds: set[int] | None, split: str) -> tupl
 def evaluate_build(dist: Path, bundle, x: np.ndarray, record: np.ndarray, y: np.ndarray, n: int) -> list[dict]:
     """Every artifact of every build folder under ``dist`` against eager PyTorch on windows ``x``:
     max |Δp| over windows, and decisions and macro-F1 over records (the mean of their windows)."""
+    from contract.manifest import read as read_manifest
     from export.build import model_version
-    from export.manifest import read as read_manifest
-    from training.train import record_probabilities
 
     multi = bundle.task.multi_label
-    ref_w = eager_probabilities(bundle.model, multi, x)
+    ref_w = predict(bundle.model, x, multi)
     ref_r = record_probabilities(ref_w, record, n)
     target = y if multi else np.eye(bundle.task.num_classes, dtype=bool)[y]  # single-label y: class per record
     results = []
@@ -165,11 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     import json
     import sys
 
-    from export.manifest import ManifestError
-    from training.arguments import OneLineParser, fold_list
+    from contract.arguments import OneLineParser, fold_list
+    from contract.manifest import ManifestError
+    from contract.output_files import atomic_text_file, check_writable_file
     from training.checkpoint import CheckpointError, load_bundle
     from training.datasets import DatasetError
-    from training.output_files import atomic_text_file, check_writable_file
 
     p = OneLineParser(prog="python -m export.parity", description=main.__doc__.split(":")[0])
     p.add_argument("--dist", type=Path, required=True, help="a build folder (dist/, or dist/android, dist/ios)")

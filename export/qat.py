@@ -33,8 +33,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from export.calibration import (CalibrationError, MAX_WINDOWS, evenly_spaced, split_examples, training_windows,
-                                write_calibration, xnnpack_quantizer)
+from export.calibration import (
+    MAX_WINDOWS,
+    CalibrationError,
+    split_examples,
+    training_windows,
+    write_calibration,
+    xnnpack_quantizer,
+)
+from training.datasets import evenly_spaced
 from training.model import FusedMultiScaleBlock, WithProbabilities, deployable, load_deployable_weights
 
 TOP_FRACTION = 0.02  # share of a batch's (window, class) differences that the tail term averages
@@ -64,8 +71,12 @@ def fake_quant_graph(model: nn.Module, multi_label: bool, leads: int, samples: i
 def set_fake_quant(graph: torch.fx.GraphModule, *, quantize: bool | None = None, observe: bool | None = None) -> None:
     """Switch every fake quantizer of ``graph`` between quantizing / passing through and
     observing / frozen."""
-    from torchao.quantization.pt2e.fake_quantize import (disable_fake_quant, disable_observer, enable_fake_quant,
-                                                         enable_observer)
+    from torchao.quantization.pt2e.fake_quantize import (
+        disable_fake_quant,
+        disable_observer,
+        enable_fake_quant,
+        enable_observer,
+    )
     if quantize is not None:
         graph.apply(enable_fake_quant if quantize else disable_fake_quant)
     if observe is not None:
@@ -159,7 +170,7 @@ def fine_tune(graph: torch.fx.GraphModule, x: np.ndarray, y: np.ndarray, multi_l
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from training.arguments import OneLineParser, positive_float
+    from contract.arguments import OneLineParser, positive_float
 
     p = OneLineParser(prog="python -m export.qat", description=__doc__.split("\n\n")[0],
                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -187,10 +198,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from contract.output_files import OutputError, check_writable_folder
     from training import datasets
     from training.checkpoint import CheckpointError, load_bundle, save_bundle
-    from training.output_files import OutputError, check_writable_folder
-    from training.train import bundle_metrics, class_weights, predict, record_probabilities, tune_and_report
+    from training.inference import predict, record_probabilities
+    from training.train import bundle_metrics, class_weights, tune_and_report
 
     args = parse_args(argv)
     t0 = time.time()

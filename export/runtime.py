@@ -11,17 +11,16 @@ a one-line :class:`ArtifactError` here, and only then in this process.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable
-
 import struct
 import subprocess
 import sys
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from export.manifest import MANIFEST, ManifestError, read as read_manifest
-
+from contract.manifest import MANIFEST, ManifestError
+from contract.manifest import read as read_manifest
 
 PROBE_TIMEOUT_S = 120
 
@@ -100,3 +99,20 @@ def load_artifact(path: str | Path) -> tuple[dict, Callable[[np.ndarray], np.nda
     check_pte_header(path)
     probe_pte(path)
     return manifest, load_pte(path)
+
+
+def load_checkpoint(path: str | Path) -> tuple[dict, Callable[[np.ndarray], np.ndarray]]:
+    """A checkpoint bundle as ``(description, predict)``, eager PyTorch through
+    :func:`training.inference.predictor`; the description has the manifest's ``model.name``,
+    ``task``, ``labels`` and ``leads``. :class:`ManifestError` (one line) for a bundle that does not load."""
+    from training.checkpoint import CheckpointError, load_bundle
+    from training.inference import predictor
+
+    try:
+        bundle = load_bundle(path)
+    except CheckpointError as e:
+        raise ManifestError(str(e)) from None
+    multi = bundle.task.multi_label
+    doc = {"model": {"name": bundle.meta["model"]["name"]}, "task": {"name": bundle.task.name, "multi_label": multi},
+           "labels": bundle.meta["labels"], "leads": list(bundle.meta["leads"])}
+    return doc, predictor(bundle.model, multi)

@@ -21,7 +21,7 @@ export_model() {
   local model="$1" out="$here/.build/manifests/$1"
   local manifest="$out/ios/manifest.json" stamp="$out/ios/manifest.json"
   [ -f "$manifest" ] || stamp="$out/build.failed"
-  if [ ! -f "$stamp" ] || [ -n "$(find "$repo/checkpoints/$model" "$repo/export" "$repo/training" "$repo/streaming" \
+  if [ ! -f "$stamp" ] || [ -n "$(find "$repo/checkpoints/$model" "$repo/contract" "$repo/export" "$repo/training" "$repo/streaming" \
                                   -newer "$stamp" -type f ! -name '*.pyc' 2>/dev/null | head -1)" ]; then
     echo "building the iOS export of $model into $out (python export/build.py)"
     mkdir -p "$out"

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from training.labels import PTBXL_LEADS
-from training.synthetic import synthetic_ecg
+from contract.labels import PTBXL_LEADS
+from contract.synthetic import synthetic_ecg
 
 # (rhythm list, synthetic-signal settings): classes a tiny model can learn from synthetic ECG
 _KINDS = (

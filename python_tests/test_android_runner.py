@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from export.build import live_numbers
-from export.manifest import SCHEMA_VERSION, artifact_entry, write
+from contract.manifest import SCHEMA_VERSION, artifact_entry, write
+from contract.preprocessing import contract_numbers
+from contract.live import live_numbers
 from streaming.cli import main
 from streaming.devices import get_device
 from streaming.frame_file import write_frames
 from streaming.records import load_signal
 from streaming.simulator import Faults, simulate
-from training.preprocessing import contract_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "golden" / "streaming"

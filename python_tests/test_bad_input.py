@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contract.labels import CINC2017, PTBXL17, PTBXL_LEADS
+from contract.records import RecordError, read_record
+from contract.synthetic import synthetic_ecg
 from python_tests.synthetic_data import write_cinc, write_ptbxl, write_record
 from training import datasets
 from training.checkpoint import save_bundle
-from training.labels import CINC2017, PTBXL17, PTBXL_LEADS
-from training.records import RecordError, read_record
 from training.registry import build_model
-from training.synthetic import synthetic_ecg
 
 
 def untrained_bundle(path: Path, task) -> Path:
@@ -141,7 +141,7 @@ def test_train_checks_out_folder_first(ptbxl, tmp_path, capsys):
     for target in unwritable(tmp_path):
         code, out, err = call(main, ["--task", "ptbxl17", "--data", str(ptbxl), "--out", str(target), "--model",
                                      "tiny_lamscn", "--model-kwargs", '{"leads": 12}', "--epochs", "1", "--cache", "",
-                                     "--calibration-windows", "0", "--no-progress"], capsys)
+                                     "--no-progress"], capsys)
         assert one_error_line(code, err).startswith(f"--out {target}: ")
         assert out == ""  # no records read, no model built
     (tmp_path / "file").write_text("")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from contract.labels import get_task
 from training.baselines import halve_ceil, inception1d, mobilenet1d, xresnet1d101
 from training.checkpoint import load_bundle, save_bundle
-from training.labels import get_task
 from training.model import count_parameters
 from training.registry import REGISTRY
 

@@ -7,8 +7,8 @@ import pickle
 import pytest
 import torch
 
+from contract.labels import PTBXL17
 from training.checkpoint import CheckpointError, load_bundle, save_bundle
-from training.labels import PTBXL17
 from training.model import tiny_lamscn
 
 

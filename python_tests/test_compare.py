@@ -12,11 +12,11 @@ import json
 import pytest
 import torch
 
+from contract.labels import get_task
 from export import build as export_build
 from export import compare
 from python_tests.export_fixtures import synthetic_dataset, train_tiny_bundle
 from training.checkpoint import save_bundle
-from training.labels import get_task
 from training.registry import build_model
 
 torch.set_num_threads(1)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.decision import decide, tune_single_label
+from contract.decision import decide
 from training.metrics import noisy_gate, single_label_score, singlelabel_report
+from training.thresholds import tune_single_label
 
 
 def test_multilabel_threshold_rule():

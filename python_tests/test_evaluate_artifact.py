@@ -1,4 +1,4 @@
-"""``training.evaluate --model X.pte``: the artifact that ships, evaluated like its checkpoint."""
+"""``export.evaluate --model X.pte``: the artifact that ships, evaluated like its checkpoint."""
 from __future__ import annotations
 
 import json
@@ -24,7 +24,7 @@ def test_fp32_pte_evaluates_like_its_checkpoint(built, tiny_bundle, small_ptbxl)
     out, _ = built
     pte = next((out / "android").glob("*.fp32.pte"))
     eager = run(["-m", "training.evaluate", "--checkpoint", str(tiny_bundle), "--data", str(small_ptbxl), "--no-progress"])
-    shipped = run(["-m", "training.evaluate", "--model", str(pte), "--data", str(small_ptbxl), "--no-progress"])
+    shipped = run(["-m", "export.evaluate", "--model", str(pte), "--data", str(small_ptbxl), "--no-progress"])
     assert eager.returncode == 0 and shipped.returncode == 0, shipped.stderr
     a, b = summary(eager.stdout), summary(shipped.stdout)
     assert a["n"] == b["n"] == 6
@@ -38,7 +38,7 @@ def test_tampered_artifact_is_refused(built, small_ptbxl, tmp_path):
     shutil.copytree(out / "android", folder)
     pte = next(folder.glob("*.int8.pte"))
     pte.write_bytes(pte.read_bytes()[:-1] + b"\x00")
-    r = run(["-m", "training.evaluate", "--model", str(pte), "--data", str(small_ptbxl), "--no-progress"])
+    r = run(["-m", "export.evaluate", "--model", str(pte), "--data", str(small_ptbxl), "--no-progress"])
     assert r.returncode == 2 and "Traceback" not in r.stderr and "sha256" in r.stderr, r.stderr
     manifest = json.loads((folder / "manifest.json").read_text())
     assert any(a["file"] == pte.name for a in manifest["artifacts"])
@@ -47,5 +47,5 @@ def test_tampered_artifact_is_refused(built, small_ptbxl, tmp_path):
 def test_not_a_pte(small_ptbxl, tmp_path):
     bogus = tmp_path / "model.bin"
     bogus.write_bytes(b"x")
-    r = run(["-m", "training.evaluate", "--model", str(bogus), "--data", str(small_ptbxl)])
+    r = run(["-m", "export.evaluate", "--model", str(bogus), "--data", str(small_ptbxl)])
     assert r.returncode == 2 and "not an ExecuTorch .pte file" in r.stderr

@@ -14,18 +14,27 @@ import numpy as np
 import pytest
 import torch
 
-from export import manifest as mf
+from contract import manifest as mf
+from contract import model_io
+from contract.preprocessing import MODEL_RATE, SUPPORTED_RATES, contract_numbers
+from contract.quality import quality_numbers
 from export.calibration import CalibrationError, calibrate, read_calibration, write_calibration
 from export.executorch_lowering import LoweringError, export_fp32, lower_to_xnnpack, portable_ops, pte_contents
 from export.mil_numpy import UnsupportedOpError, mlpackage_predictor, run_program
-from export.parity import MAX_ABS_DIFF, compare, eager_probabilities, failures, synthetic_windows
+from export.parity import MAX_ABS_DIFF, compare, failures, synthetic_windows
 from export.runtime import load_pte
-from python_tests.export_fixtures import REPO, THREADS_ENV, run_build
-from python_tests.export_fixtures import (built, built_real_calibration, real_validation,  # noqa: F401 (fixtures)
-                                          shipped_android, tiny_bundle)
+from python_tests.export_fixtures import (  # noqa: F401 (fixtures)
+    REPO,
+    THREADS_ENV,
+    built,
+    built_real_calibration,
+    real_validation,
+    run_build,
+    shipped_android,
+    tiny_bundle,
+)
 from training.checkpoint import load_bundle
-from training.preprocessing import MODEL_RATE, SUPPORTED_RATES, contract_numbers
-from training.quality import quality_numbers
+from training.inference import predict
 
 NAME = "tiny_ptbxl17"
 
@@ -86,7 +95,7 @@ def test_pte_is_one_xnnpack_delegate(built, precision):
 
 def test_pte_fp32_parity_synthetic(built, bundle, fresh_inputs):
     got = load_pte(built[0] / "android" / f"{NAME}.fp32.pte")(fresh_inputs)
-    ref = eager_probabilities(bundle.model, True, fresh_inputs)
+    ref = predict(bundle.model, fresh_inputs, True)
     assert got.shape == ref.shape == (len(fresh_inputs), 17)
     assert ref.std() > 0.01, "reference outputs are near-constant: the parity check would be vacuous"
     # measured 5e-7 (AMD EPYC, AVX-512 VNNI): 20x inside the 1e-5 product target
@@ -124,7 +133,7 @@ def test_pte_fp32_parity_real_validation(real_validation, built, bundle):
     x, _ = real_validation
     got = load_pte(built[0] / "android" / f"{NAME}.fp32.pte")(x)
     # fp32 XNNPACK vs eager: float reassociation only, measured < 1e-6 on every build here (10x margin)
-    assert np.abs(got - eager_probabilities(bundle.model, True, x)).max() <= MAX_ABS_DIFF["fp32"]
+    assert np.abs(got - predict(bundle.model, x, True)).max() <= MAX_ABS_DIFF["fp32"]
 
 
 def test_recalibration_from_data_folder(real_validation, built_real_calibration, bundle):
@@ -143,27 +152,29 @@ def shipped_parity(real_validation, shipped_android, precision: str) -> dict:
     bundle_dir, folder = shipped_android
     shipped = load_bundle(bundle_dir)
     x, target = real_validation
-    ref = eager_probabilities(shipped.model, True, x)
+    ref = predict(shipped.model, x, True)
     got = load_pte(folder / f"{shipped_name(folder)}.{precision}.pte")(x)
     return compare(ref, got, shipped.thresholds, True, target=target)
 
 
 def test_shipped_fp32_parity_real_validation(real_validation, shipped_android):
-    # measured max |dp| 6e-7 on these 400 fold-9 windows: 17x inside 1e-5
+    # measured max |dp| 6.3e-7 on all 2,183 fold-9 windows: 16x inside 1e-5
     result = shipped_parity(real_validation, shipped_android, "fp32")
     assert failures(result, "fp32") == [], result
 
 
 def test_shipped_int8_decisions_and_f1_real_validation(real_validation, shipped_android):
-    """int8 targets met: >= 98% identical decisions, macro-F1 within 0.01 of fp32.
-    Measured (AMD EPYC): 99.66% agreement (6x inside: 0.34% of decisions differ, 2% may) and
-    macro-F1 0.6325 vs 0.6312 fp32 (+0.0013, i.e. 0.0113 inside the allowed 0.01 drop)."""
+    """int8 targets met: >= 98% identical decisions, macro-F1 within 0.01 of fp32, on all 2,183 fold-9 windows.
+    Measured (Intel Xeon, AVX-512 VNNI): 99.70% agreement (0.30% of decisions differ, 2% may: 6.7x inside)
+    and macro-F1 0.6620 vs 0.6677 fp32 (-0.0057: 0.0043 inside the allowed 0.01 drop; one record's flip
+    moves macro-F1 by about 0.0006, so about seven flips). With the thresholds of the peak rule before
+    issue 16 (edges of F1 plateaus) the drop was 0.0086 here, and 0.0110 on a 400-record subset."""
     result = shipped_parity(real_validation, shipped_android, "int8")
     assert [f for f in failures(result, "int8") if not f.startswith("max |dp|")] == [], result
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: PT2E int8 (min/max ranges) reaches max |dp| 0.118 on these "
-                   "400 fold-9 windows (0.128 on all 2,183), target 0.05; the fp32 model itself moves by 0.125 "
+@pytest.mark.xfail(strict=True, reason="known miss: PT2E int8 (min/max ranges) reaches max |dp| 0.157 on "
+                   "all 2,183 fold-9 windows (LAMSCN-12 of folds 1-6), target 0.05; the fp32 model itself moves by 0.125 "
                    "under input noise of the int8 input step; python -m export.qat fine-tuning reached 0.070 only "
                    "at -0.012 fp32 macro-F1, so it did not ship (reports/int8/README.md)")
 def test_shipped_int8_max_dp_real_validation(real_validation, shipped_android):
@@ -305,7 +316,7 @@ def test_crafted_calibration_never_runs_code(tmp_path, tiny_bundle, file):
 @pytest.mark.parametrize("precision,file", [("fp16", "fp16"), ("int8-weights", "int8")])
 def test_mlpackage_parity_numpy(built, bundle, fresh_inputs, precision, file):
     path = built[0] / "ios" / f"{NAME}.{file}.mlpackage"
-    ref = eager_probabilities(bundle.model, True, fresh_inputs)
+    ref = predict(bundle.model, fresh_inputs, True)
     got = mlpackage_predictor(path)(fresh_inputs)
     # measured fp16 0.0019 (2.6x inside 5e-3), int8 weights 0.0155 (3.2x inside 0.05); NumPy evaluates
     # the program, so these do not depend on the CPU's int8 kernels
@@ -358,9 +369,13 @@ def test_manifest_matches_bundle_and_files(built, bundle, target):
     assert doc["live"]["quality"] == json.loads(json.dumps(quality_numbers()))
     assert doc["live"]["debounce"]["debounce_windows"] >= 1 and doc["live"]["hop_seconds"] == 5.0
     assert sorted(a["file"] for a in doc["artifacts"]) == sorted(p.name for p in folder.iterdir()
-                                                                if p.name not in ("manifest.json", "parity.json"))
+                                                                if p.name not in ("manifest.json", "parity.json",
+                                                                                  mf.SCHEMA_FILE, model_io.FILE))
+    assert (folder / mf.SCHEMA_FILE).read_bytes() == mf.SCHEMA_PATH.read_bytes()
     assert set(doc["tools"]) >= {"torch", "executorch", "coremltools", "numpy"}
     parity = json.loads((folder / "parity.json").read_text())
+    met = [a for a in doc["artifacts"] if parity["artifacts"][a["file"]]["passed"]]
+    assert doc["runtime"]["recommended_artifact"] == min(met, key=lambda a: a["bytes"])["file"]
     for file, r in parity["artifacts"].items():
         assert r["passed"] == (failures(r, r["precision"]) == []), file
         # fp32 and fp16 must pass (the build stops otherwise); the tiny bundle's int8 error against eager
@@ -389,6 +404,50 @@ def test_manifest_refuses_tampering(built, tmp_path):
         mf.validate(doc)
 
 
+def run_artifact(folder: Path, file: str, windows: np.ndarray) -> np.ndarray:
+    return load_pte(folder / file)(windows) if file.endswith(".pte") else mlpackage_predictor(folder / file)(windows)
+
+
+@pytest.mark.parametrize("target", ["android", "ios"])
+def test_model_io_cases_are_what_each_artifact_computes(built, bundle, target):
+    """The self-test file: decoded inputs are the build's verification windows, each artifact run on
+    them again gives its ``expected`` (the same bytes, the same CPU: well inside every tolerance),
+    and ``reference`` is eager PyTorch."""
+    folder = built[0] / target
+    manifest = mf.read(folder)
+    doc = model_io.read(folder / model_io.FILE, manifest)
+    windows = np.stack([c["input"] for c in doc["cases"]])
+    assert len(doc["cases"]) == model_io.CASES and doc["labels"] == [lab["code"] for lab in manifest["labels"]]
+    np.testing.assert_array_equal(windows, synthetic_windows(12, model_io.CASES, seed=0))
+    np.testing.assert_allclose([c["reference"] for c in doc["cases"]], predict(bundle.model, windows, True), atol=1e-6)
+    for art in manifest["artifacts"]:
+        case = doc["artifacts"][art["file"]]
+        assert case["tolerance"] == model_io.TOLERANCE[art["precision"]]
+        got = run_artifact(folder, art["file"], windows)
+        assert np.abs(got - np.array(case["expected"])).max() <= case["tolerance"] / 10, art["file"]
+
+
+def test_model_io_cases_refuse_another_build(built, tmp_path):
+    folder = built[0] / "android"
+    manifest = mf.read(folder)
+    doc = json.loads((folder / model_io.FILE).read_text())
+    cases = [("model version", lambda d: d["model"].update(version="0" * 12), "model version"),
+             ("artifact sha256", lambda d: next(iter(d["artifacts"].values())).update(sha256="0" * 64), "sha256"),
+             ("schema", lambda d: d.update(schema="lamscn-model-io/9"), "schema"),
+             ("input bytes", lambda d: d["cases"][0].update(input_f32le_b64=d["cases"][0]["input_f32le_b64"][:-8]),
+              "bytes, expected"),
+             ("missing field", lambda d: d.pop("input"), "malformed")]
+    for name, edit, message in cases:
+        bad = json.loads(json.dumps(doc))
+        edit(bad)
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(bad))
+        with pytest.raises(model_io.ModelIoError, match=message):
+            model_io.read(path, manifest)
+    with pytest.raises(model_io.ModelIoError, match="no such file"):
+        model_io.read(tmp_path / "none.json", manifest)
+
+
 def test_edited_threshold_is_refused_by_the_pinned_digest(built, tmp_path):
     """A schema-valid manifest with one threshold changed passes every check but the pin (#15)."""
     folder = tmp_path / "android"
@@ -406,7 +465,6 @@ def test_edited_threshold_is_refused_by_the_pinned_digest(built, tmp_path):
 
 @pytest.mark.parametrize("corrupt", ["truncated_half", "six_bytes", "not_a_program", "random_body"])
 def test_corrupt_pte_with_matching_manifest_is_one_error_not_an_abort(built, tmp_path, corrupt):
-    from export.runtime import load_artifact
 
     folder = tmp_path / "android"
     shutil.copytree(built[0] / "android", folder)
@@ -524,7 +582,7 @@ def test_single_label_softmax_model(tmp_path):
 
     single = load_bundle(train_tiny_bundle(tmp_path / "tiny_cinc2017", "cinc2017", steps=60))
     x = synthetic_windows(1, 12, seed=5)
-    ref = eager_probabilities(single.model, False, x)
+    ref = predict(single.model, x, False)
     assert np.allclose(ref.sum(axis=1), 1.0, atol=1e-5)
     pte = tmp_path / "single.pte"
     pte.write_bytes(lower_to_xnnpack(export_fp32(single.model, False, 1, 1000)).buffer)

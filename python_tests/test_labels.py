@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
+from contract.labels import CINC2017, PTBXL17, cinc2017_target, get_task, ptbxl17_targets
 from training.datasets import DatasetError, Example, cinc2017_examples, ptbxl_examples, stratified_split
-from training.labels import CINC2017, PTBXL17, cinc2017_target, get_task, ptbxl17_targets
 
 # One row per class of the DESIGN.md table: (code, sub_class, form, rhythm) that must switch it on.
 TABLE = [

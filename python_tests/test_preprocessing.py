@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from training import golden
-from training import preprocessing as pp
-from training.labels import PTBXL_LEADS
-from training.records import read_record
-from training.synthetic import synthetic_ecg
+from contract import golden
+from contract import preprocessing as pp
+from contract.labels import PTBXL_LEADS
+from contract.records import read_record
+from contract.synthetic import synthetic_ecg
 
 
 def test_bandpass_equals_scipy_sosfiltfilt_on_real_record(ptbxl_dir):
@@ -97,7 +97,7 @@ def test_committed_golden_files_equal_regenerated(tmp_path):
     fresh = golden.write_golden(tmp_path)
     for path in fresh:
         committed = golden.DEFAULT_OUT / path.name
-        assert committed.is_file(), f"{committed} missing: run python -m training.golden"
+        assert committed.is_file(), f"{committed} missing: run python -m contract.golden"
         assert json.loads(committed.read_text()) == json.loads(path.read_text()), f"{path.name} drifted"
 
 

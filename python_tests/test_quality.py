@@ -4,10 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from training import quality
-from training.preprocessing import STD_FLOOR, input_length, preprocess_window
-from training.quality import assess_quality, quality_numbers
-from training.synthetic import flatline, saturate, synthetic_ecg
+from contract import quality
+from contract.preprocessing import STD_FLOOR, input_length, preprocess_window
+from contract.quality import assess_quality, quality_numbers
+from contract.synthetic import flatline, saturate, synthetic_ecg
 
 RATE = 130
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from contract.labels import CINC2017, PTBXL17, PTBXL_LEADS
+from contract.records import RecordError, read_lead, read_record
+from contract.synthetic import synthetic_ecg
 from python_tests.synthetic_data import write_record
 from training.datasets import Example, load_windows
-from training.labels import CINC2017, PTBXL17, PTBXL_LEADS
-from training.records import RecordError, read_lead, read_record
-from training.synthetic import synthetic_ecg
 
 
 def test_real_ptbxl_record(ptbxl_dir):
@@ -19,7 +19,7 @@ def test_real_ptbxl_record(ptbxl_dir):
 
 def test_real_500hz_record_matches_100hz_after_resampling(ptbxl_dir):
     """PTB-XL's 100 Hz files are downsampled 500 Hz files: the contract's resampling must agree."""
-    from training.preprocessing import preprocess_window
+    from contract.preprocessing import preprocess_window
     lo = preprocess_window(read_record(ptbxl_dir / "records100/00000/00001_lr", PTBXL_LEADS).signal, 100).window
     hi = preprocess_window(read_record(ptbxl_dir / "records500/00000/00001_hr", PTBXL_LEADS).signal, 500).window
     corr = [np.corrcoef(a, b)[0, 1] for a, b in zip(lo, hi)]

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contract.decision import decide
 from training import datasets, metrics
 from training.checkpoint import load_bundle
-from training.decision import decide
-from training.model import count_parameters
 from training.evaluate import validation_examples
-from training.train import predict, record_probabilities
+from training.inference import predict, record_probabilities
+from training.model import count_parameters
 
 CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from streaming.decision import DEBOUNCE_WINDOWS, Debouncer, above_threshold
-from streaming.heart_rate import heart_rate_bpm, r_peaks
-from training.preprocessing import MODEL_RATE, preprocess_window
-from training.synthetic import synthetic_ecg
+from contract.decision import DEBOUNCE_WINDOWS, Debouncer, above_threshold
+from contract.heart_rate import heart_rate_bpm, r_peaks
+from contract.preprocessing import MODEL_RATE, preprocess_window
+from contract.synthetic import synthetic_ecg
 
 
 def test_multi_label_uses_each_threshold():

@@ -7,18 +7,18 @@ import numpy as np
 import pytest
 import torch
 
-from streaming.classifier import TorchBundleClassifier, load_classifier
-from streaming.decision import above_threshold
+from contract.decision import above_threshold
+from contract.labels import CINC2017, PTBXL17
+from contract.preprocessing import input_length, preprocess_window
+from contract.synthetic import synthetic_ecg
+from streaming.classifier import load_classifier
 from streaming.devices import get_device
 from streaming.errors import InputError, ModelMismatch
 from streaming.live import LiveLoop, WindowResult
 from streaming.records import load_signal, read_record
 from streaming.simulator import Faults, simulate
 from training.checkpoint import save_bundle
-from training.labels import CINC2017, PTBXL17
-from training.preprocessing import input_length, preprocess_window
 from training.registry import build_model
-from training.synthetic import synthetic_ecg
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TINY_KWARGS = {"leads": 1, "num_classes": 4, "multi_label": False}
@@ -152,7 +152,7 @@ def test_real_record_through_h10_matches_direct_classification(tiny_bundle, mode
     if model == "shipped" and not (SHIPPED_1LEAD / "bundle.json").is_file():
         pytest.skip(f"shipped single-lead checkpoint not present at {SHIPPED_1LEAD}")
     device = get_device("polar-h10")
-    clf = TorchBundleClassifier(tiny_bundle if model == "tiny" else SHIPPED_1LEAD)
+    clf = load_classifier(tiny_bundle if model == "tiny" else SHIPPED_1LEAD)
     native, fs = read_record(str(path))
     x = load_signal(str(path), device.rate)
     results = stream(device, simulate(device, x), clf)

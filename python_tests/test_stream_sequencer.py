@@ -4,11 +4,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from contract.preprocessing import input_length, window_starts
 from streaming.devices import Device, get_device
 from streaming.sequencer import CLOCK_JUMP_SECONDS, Chunk, Event, FrameSequencer
 from streaming.simulator import Faults, clock_start, simulate
 from streaming.windows import WindowCutter
-from training.preprocessing import input_length, window_starts
 
 H10 = get_device("polar-h10")
 SMALL = Device("polar-h10", "Polar H10", 130, 4)

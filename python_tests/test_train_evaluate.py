@@ -13,7 +13,7 @@ from python_tests.conftest import REPO
 from python_tests.synthetic_data import write_cinc, write_ptbxl
 
 TINY = ["--model", "tiny_lamscn", "--epochs", "3", "--batch-size", "16", "--lr", "1e-2", "--no-progress",
-        "--cache", "", "--calibration-windows", "0", "--crop-seconds", "10"]
+        "--cache", "", "--crop-seconds", "10"]
 
 
 def run(args: list[str], **kw) -> subprocess.CompletedProcess:
@@ -76,7 +76,7 @@ def test_evaluate_whole_folder_and_reports_bad_records(trained, synthetic_ptbxl,
 def test_train_help_explains_every_flag():
     r = run(["-m", "training.train", "--help"])
     assert r.returncode == 0
-    for flag in ("--task", "--data", "--out", "--epochs", "--patience", "--crop-seconds", "--calibration-windows"):
+    for flag in ("--task", "--data", "--out", "--epochs", "--patience", "--crop-seconds"):
         assert flag in r.stdout
 
 

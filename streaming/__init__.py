@@ -3,5 +3,5 @@
 What the Android and iOS cores port, module by module: ``polar_pmd`` and ``movesense`` (frame
 codecs), ``devices``, ``sequencer`` (gaps, reordering, duplicates, clock jumps), ``windows``,
 ``heart_rate``, ``decision`` (thresholds, debounce) and ``live`` (the loop), with
-``training.preprocessing`` and ``training.quality``; ``golden`` writes the files that pin them.
+``contract.preprocessing`` and ``contract.quality``; ``golden`` writes the files that pin them.
 """

@@ -16,18 +16,19 @@ import json
 import sys
 from typing import TextIO
 
+from contract.arguments import OneLineParser, positive_float
+from contract.live import HOP_SECONDS
+from contract.output_files import atomic_text_file
+from contract.preprocessing import PreprocessingError
 from streaming.classifier import check_pairing, load_classifier
 from streaming.devices import DEVICE_NAMES, Device, get_device
 from streaming.errors import InputError, StreamError
 from streaming.frame_file import read_frames, write_frames
 from streaming.golden import ScriptedClassifier
-from streaming.live import HOP_SECONDS, LiveLoop, WindowResult
+from streaming.live import LiveLoop, WindowResult
 from streaming.records import load_signal
 from streaming.sequencer import Event
 from streaming.simulator import Faults, parse_flatline, simulate
-from training.arguments import OneLineParser, positive_float
-from training.output_files import atomic_text_file
-from training.preprocessing import PreprocessingError
 
 
 def build_parser() -> argparse.ArgumentParser:

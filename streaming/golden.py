@@ -25,17 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
+from contract.decision import DEBOUNCE_WINDOWS, Debouncer, above_threshold
+from contract.heart_rate import r_peaks
+from contract.labels import CINC2017
+from contract.preprocessing import MODEL_RATE
+from contract.synthetic import synthetic_ecg
 from streaming import movesense, polar_pmd
-from streaming.decision import DEBOUNCE_WINDOWS, Debouncer, above_threshold
 from streaming.devices import Device, get_device
 from streaming.errors import FrameError
-from streaming.heart_rate import r_peaks
 from streaming.live import LiveLoop, WindowResult, streaming_numbers
-from streaming.sequencer import Chunk, Event, FrameSequencer
-from streaming.simulator import Faults, simulate
-from training.labels import CINC2017
-from training.preprocessing import MODEL_RATE
-from training.synthetic import synthetic_ecg
+from streaming.sequencer import Event, FrameSequencer
+from streaming.simulator import Faults, clock_start, simulate
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "streaming"
 LIVE_SECONDS = {"polar-h10": 21.0, "movesense": 16.0}  # three H10 windows, two Movesense ones
@@ -233,6 +233,15 @@ def _window_entry(r: WindowResult, device: Device, with_signals: bool) -> dict:
     return d
 
 
+def _dropped_then_late(device: Device, signal_mv: np.ndarray, late_ms: int) -> list[bytes]:
+    """Movesense frames with frame 10 dropped and frame 11's timestamp ``late_ms`` late: the gap is
+    16 + late_ms / 4 samples, 16.5 at 2 ms, counted with ``live.sequencer.gap_rounding`` on the float
+    lateness the sequencer computes (16.4999... here, so 16; 3 ms gives 16.75, so 17)."""
+    n = device.samples_per_frame
+    return [device.encode(signal_mv[i:i + n], i, clock_start(device) + (late_ms if k == 11 else 0))
+            for k, i in enumerate(range(0, signal_mv.size, n)) if k != 10]
+
+
 def live_cases(device: Device) -> dict:
     """Whole synthetic streams with faults through the live loop and a scripted stand-in model."""
     signal = synthetic_ecg(device.rate, LIVE_SECONDS[device.name], heart_rate=72, seed=11)[0]
@@ -249,12 +258,15 @@ def live_cases(device: Device) -> dict:
         }
     else:
         faults = {"clean": Faults(), "drop": Faults(drop=0.01, seed=3)}  # drops frame 10 only
+    jitter = {"drop_jitter_2ms": 2, "drop_jitter_3ms": 3} if device.name == "movesense" else {}
     cases = {}
-    for name, f in faults.items():
-        frames = simulate(device, signal, f)
+    for name in [*faults, *jitter]:
+        f = faults.get(name, Faults())
+        frames = simulate(device, signal, f) if name in faults else _dropped_then_late(device, signal, jitter[name])
         loop = LiveLoop(device, _stand_in())
         items = [i for data in frames for i in loop.feed(data)] + loop.finish()
         cases[name] = {
+            **({"late_ms": {"frame": 11, "ms": jitter[name], "after_dropping_frame": 10}} if name in jitter else {}),
             "faults": {"drop": f.drop, "duplicate": f.duplicate, "reorder": f.reorder, "noise_mv": f.noise_mv,
                        "flatlines": [list(x) for x in f.flatlines], "saturate_mv": f.saturate_mv, "gain": f.gain,
                        "seed": f.seed},

@@ -6,11 +6,11 @@ and cut windows of ``input_length(rate)`` samples every ``HOP_SECONDS``
 
 1. a gap inside it (or a clock jump that cut it short) -> **rejected**, reason ``gap`` /
    ``clock_jump``; never preprocessed, never classified;
-2. the preprocessing contract, :func:`training.preprocessing.preprocess_window` at the device rate;
-3. the signal-quality gate, :func:`training.quality.assess_quality` -> **rejected**, reason
+2. the preprocessing contract, :func:`contract.preprocessing.preprocess_window` at the device rate;
+3. the signal-quality gate, :func:`contract.quality.assess_quality` -> **rejected**, reason
    ``quality`` when it fails;
-4. heart rate from the band-passed lead (:mod:`streaming.heart_rate`), the model, per-class
-   thresholds and the debounce (:mod:`streaming.decision`) -> **classified**.
+4. heart rate from the band-passed lead (:mod:`contract.heart_rate`), the model, per-class
+   thresholds and the debounce (:mod:`contract.decision`) -> **classified**.
 
 A rejected window resets the debounce, so findings are shown only on unbroken good signal.
 """
@@ -20,16 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from contract.decision import Debouncer, above_threshold
+from contract.heart_rate import heart_rate_bpm
+from contract.live import HOP_SECONDS, live_numbers
+from contract.preprocessing import MODEL_RATE, Preprocessed, input_length, preprocess_window
+from contract.quality import Quality, assess_quality
 from streaming.classifier import Classifier, check_pairing
-from streaming.decision import Debouncer, above_threshold, decision_numbers
 from streaming.devices import Device
-from streaming.heart_rate import heart_rate_bpm, heart_rate_numbers
-from streaming.sequencer import Chunk, Event, FrameSequencer, sequencer_numbers
+from streaming.sequencer import Chunk, Event, FrameSequencer
 from streaming.windows import Window, WindowCutter
-from training.preprocessing import MODEL_RATE, Preprocessed, input_length, preprocess_window
-from training.quality import Quality, assess_quality, quality_numbers
 
-HOP_SECONDS = 5.0
 INPUT_DECIMALS = 6
 
 
@@ -132,7 +132,5 @@ def streaming_numbers(device: Device, hop_seconds: float = HOP_SECONDS) -> dict:
     """Every number of the live loop for one device, for the manifest and the golden files."""
     return {
         "device": device.name, "rate_hz": device.rate, "window_input_samples": input_length(device.rate),
-        "hop_seconds": hop_seconds, "hop_samples": max(1, round(hop_seconds * device.rate)),
-        "sequencer": sequencer_numbers(), "quality": quality_numbers(), "heart_rate": heart_rate_numbers(),
-        "decision": decision_numbers(),
+        "hop_samples": max(1, round(hop_seconds * device.rate)), **live_numbers(hop_seconds),
     }

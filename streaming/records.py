@@ -3,7 +3,7 @@
 A record spec is ``synthetic`` or ``synthetic:key=value,...`` (keys ``seconds`` 60, at most 600,
 ``hr`` 70 in 20..300, ``af`` 0, ``seed`` 0, ``noise`` 0.01 mV, ``wander`` 0.1 mV, ``mains`` 0 mV;
 every value a finite number) or the path of a WFDB record (with or without ``.hea``), read by the
-training reader (:func:`training.records.read_lead`: mV, one lead by name, else ``I``, else the
+training reader (:func:`contract.records.read_lead`: mV, one lead by name, else ``I``, else the
 first signal) and brought to the device rate with a polyphase resampler
 (:func:`scipy.signal.resample_poly`): that is the sensor's side, not the preprocessing contract.
 """
@@ -14,9 +14,9 @@ from math import gcd, isfinite
 import numpy as np
 from scipy import signal
 
+from contract.records import RecordError, read_lead
+from contract.synthetic import synthetic_ecg
 from streaming.errors import InputError
-from training.records import RecordError, read_lead
-from training.synthetic import synthetic_ecg
 
 SYNTHETIC_DEFAULTS = {"seconds": 60.0, "hr": 70.0, "af": 0.0, "seed": 0.0, "noise": 0.01, "wander": 0.1, "mains": 0.0}
 MAX_SYNTHETIC_SECONDS = 600.0  # the generator's time grows with the square of the length: ~13 s at 600 s, 250 Hz
@@ -59,7 +59,7 @@ def load_signal(spec: str, rate: int, lead: str | None = None) -> np.ndarray:
 
 
 def read_record(path: str, lead: str | None = None) -> tuple[np.ndarray, int]:
-    """``(samples in mV, rate)`` of one lead of a WFDB record (:func:`training.records.read_lead`)."""
+    """``(samples in mV, rate)`` of one lead of a WFDB record (:func:`contract.records.read_lead`)."""
     try:
         rec = read_lead(path, lead)
     except RecordError as e:

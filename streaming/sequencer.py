@@ -5,7 +5,7 @@ last ``REORDER_DEPTH`` frames back, sorted by time, so frames swapped by an app'
 back in order; it then compares each released frame with the time the previous one ended:
 
 - within ``GAP_TOLERANCE_SAMPLES`` of it: contiguous;
-- later by more: a **gap** of ``round(d)`` missing samples (``d`` = lateness in samples); the
+- later by more: a **gap** of ``floor(d + 0.5)`` missing samples (``d`` = lateness in samples); the
   stream index skips them, so a window that spans them is never complete;
 - later by more than ``CLOCK_JUMP_SECONDS``, or earlier than the previous end: a **clock_jump**;
   the stream restarts (windows are cut afresh from the next sample).
@@ -27,13 +27,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from contract.sequencing import (
+    CLOCK_JUMP_SECONDS,
+    DUPLICATE_MEMORY,
+    GAP_TOLERANCE_SAMPLES,
+    REORDER_DEPTH,
+    missing_samples,
+)
 from streaming.devices import DecodedFrame, Device
 from streaming.errors import FrameError
-
-REORDER_DEPTH = 2
-GAP_TOLERANCE_SAMPLES = 2.0
-CLOCK_JUMP_SECONDS = 30.0
-DUPLICATE_MEMORY = 16
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class FrameSequencer:
                 restart = True
                 self.gaps.clear()
             elif late > GAP_TOLERANCE_SAMPLES:
-                missing = int(round(late))
+                missing = missing_samples(late)
                 out.append(Event("gap", item.arrival, at_sample=self.next_index, missing_samples=missing))
                 self.gaps.append((self.next_time_s, frame.first_sample_s))
                 self.next_index += missing
@@ -152,9 +154,3 @@ class FrameSequencer:
         self.next_time_s = frame.first_sample_s + n / self.rate
         self.recent.append(item.data)
         return out
-
-
-def sequencer_numbers() -> dict:
-    """The sequencer's numbers, for the manifest."""
-    return {"reorder_depth_frames": REORDER_DEPTH, "gap_tolerance_samples": GAP_TOLERANCE_SAMPLES,
-            "clock_jump_seconds": CLOCK_JUMP_SECONDS, "duplicate_memory_frames": DUPLICATE_MEMORY}

@@ -15,9 +15,9 @@ from math import isfinite
 
 import numpy as np
 
+from contract.synthetic import flatline, saturate
 from streaming.devices import Device
 from streaming.errors import InputError
-from training.synthetic import flatline, saturate
 
 POLAR_CLOCK_START_NS = 820_454_400 * 1_000_000_000  # 2026-01-01T00:00:00 in ns since 2000-01-01
 MOVESENSE_CLOCK_START_MS = 10_000  # ms since the sensor woke up

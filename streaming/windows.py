@@ -2,7 +2,7 @@
 
 Windows start at stream indices ``origin, origin + hop, …`` (``origin`` is the first sample of
 the stream or of the segment after a clock jump), exactly like
-:func:`training.preprocessing.window_starts` over a recording. Samples a gap skipped are NaN in
+:func:`contract.preprocessing.window_starts` over a recording. Samples a gap skipped are NaN in
 the buffer, so a window that spans a gap is recognisable and is never classified.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from contract.preprocessing import input_length
 from streaming.sequencer import Chunk
-from training.preprocessing import input_length
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ training data, never a program: see :mod:`export.calibration`).
 
 ``bundle.json`` keys: ``schema``, ``model`` (``name`` + ``kwargs`` for :mod:`training.registry`),
 ``task``, ``labels`` (code, name, snomed_ct, threshold), ``leads``, ``preprocessing``
-(:func:`training.preprocessing.contract_numbers` minus the per-rate taps), ``provenance``,
+(:func:`contract.preprocessing.contract_numbers` minus the per-rate taps), ``provenance``,
 ``metrics``, ``training`` (arguments, wall time, versions).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from training.labels import Task, get_task
+from contract.labels import Task, get_task
 from training.registry import build_model
 
 BUNDLE_SCHEMA = "lamscn-checkpoint/1"
@@ -71,7 +71,7 @@ def label_entries(task: Task, thresholds: list[float]) -> list[dict]:
 def save_bundle(path: Path, model: nn.Module, model_name: str, model_kwargs: dict, task: Task,
                 thresholds: list[float], **meta) -> Path:
     """Write a bundle folder (created if needed); ``meta`` adds provenance, metrics, training, ..."""
-    from training.preprocessing import contract_numbers
+    from contract.preprocessing import contract_numbers
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)

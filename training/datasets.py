@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training.labels import CINC2017, PTBXL17, Task, cinc2017_target, get_task, ptbxl17_targets
-from training.preprocessing import PreprocessingError, WINDOW, contract_numbers, preprocess_window, window_starts
-from training.records import RecordError, read_record
+from contract.labels import CINC2017, PTBXL17, Task, cinc2017_target, get_task, ptbxl17_targets
+from contract.preprocessing import WINDOW, PreprocessingError, contract_numbers, preprocess_window, window_starts
+from contract.records import RecordError, read_record
 from training.tables import DatasetError, read_rows
 
 
@@ -199,3 +199,8 @@ def load_windows(examples: list[Example], task: Task, hop_seconds: float = 5.0,
                  skipped=np.array(["\t".join(s) for s in skipped], dtype=str))
         tmp.replace(cache)
     return ws
+
+
+def evenly_spaced(n: int, limit: int) -> np.ndarray:
+    """At most ``limit`` indices spread evenly over ``range(n)`` (the calibration windows' selection)."""
+    return np.unique(np.linspace(0, n - 1, min(limit, n)).round().astype(int))

@@ -1,7 +1,6 @@
 """Evaluate a model on a dataset folder: ``python -m training.evaluate --checkpoint PATH --data DIR``.
 
-``--model X.pte`` evaluates an exported ExecuTorch program instead (the artifact that ships), with the
-labels, thresholds and checksums of the ``manifest.json`` beside it.
+(``python -m export.evaluate --model X.pte`` evaluates an exported program the same way.)
 
 Prints the per-class table and ends with one summary line:
 ``macro_f1=… micro_f1=… macro_auroc=… n=…`` (ptbxl17, at the checkpoint's thresholds) or
@@ -19,21 +18,20 @@ from typing import Callable
 
 import numpy as np
 
+from contract.arguments import OneLineParser, fold_list, positive_float
+from contract.decision import decide
+from contract.labels import Task
+from contract.output_files import atomic_text_file, check_writable_file
 from training import datasets, metrics, report
-from training.arguments import OneLineParser, fold_list, positive_float
 from training.checkpoint import CheckpointError, load_bundle
-from training.decision import decide
-from training.labels import Task, get_task
-from training.output_files import atomic_text_file, check_writable_file
-from training.train import predict, record_probabilities
+from training.inference import predict, record_probabilities
+
+Model = tuple[Task, np.ndarray, Callable[[np.ndarray], np.ndarray], dict]
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = OneLineParser(prog="python -m training.evaluate", description=__doc__.split("\n\n")[0],
-                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--checkpoint", type=Path, help="checkpoint bundle folder (eager PyTorch)")
-    src.add_argument("--model", type=Path, help="exported ExecuTorch .pte (manifest.json beside it)")
+def parser(prog: str, description: str) -> OneLineParser:
+    """The options every evaluation shares (the caller adds where the model comes from)."""
+    p = OneLineParser(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", required=True, type=Path, help="dataset folder (PTB-XL in either layout, or CinC 2017)")
     p.add_argument("--folds", type=fold_list, default=None,
                    help="comma-separated PTB-XL folds to evaluate (default: all present)")
@@ -42,21 +40,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--hop-seconds", type=positive_float, default=5.0, help="hop between windows of longer records")
     p.add_argument("--json", type=Path, default=None, help="also write the full report as JSON here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = parser("python -m training.evaluate", __doc__.split("\n\n")[0])
+    p.add_argument("--checkpoint", type=Path, required=True, help="checkpoint bundle folder (eager PyTorch)")
     return p.parse_args(argv)
 
 
-def load_model(args: argparse.Namespace) -> tuple[Task, np.ndarray, Callable[[np.ndarray], np.ndarray], dict]:
-    """Task, thresholds, a window → probabilities function and the training provenance, from a
-    bundle or a verified .pte."""
-    if args.checkpoint is not None:
-        bundle = load_bundle(args.checkpoint)
-        return (bundle.task, np.array(bundle.thresholds), lambda x: predict(bundle.model, x, bundle.task.multi_label),
-                bundle.meta.get("provenance", {}))
-    from export.runtime import load_artifact
-
-    doc, predict_pte = load_artifact(args.model)
-    task = get_task(doc["task"]["name"])
-    return task, np.array([lab["threshold"] for lab in doc["labels"]]), predict_pte, doc.get("provenance", {})
+def load_checkpoint(path: Path) -> Model:
+    """Task, thresholds, a windows -> probabilities function and the training provenance of a bundle."""
+    bundle = load_bundle(path)
+    return (bundle.task, np.array(bundle.thresholds), lambda x: predict(bundle.model, x, bundle.task.multi_label),
+            bundle.meta.get("provenance", {}))
 
 
 def validation_examples(task: Task, examples: list[datasets.Example], provenance: dict) -> list[datasets.Example]:
@@ -72,12 +69,12 @@ def validation_examples(task: Task, examples: list[datasets.Example], provenance
     return datasets.stratified_split(examples, task.num_classes, recorded["fraction"], recorded["seed"])[1]
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def evaluate(args: argparse.Namespace, load: Callable[[], Model]) -> int:
+    """Run one evaluation (``load`` gives the model); the exit status."""
     try:
         if args.json:
             check_writable_file(args.json, "--json")  # before any work, not after it
-        task, thresholds, predict_fn, provenance = load_model(args)
+        task, thresholds, predict_fn, provenance = load()
         examples = datasets.examples_for(task, args.data)
         if args.split == "validation":
             examples = validation_examples(task, examples, provenance)
@@ -114,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     print(report.summary_line(task, rep))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return evaluate(args, lambda: load_checkpoint(args.checkpoint))
 
 
 if __name__ == "__main__":

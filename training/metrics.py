@@ -1,4 +1,4 @@
-"""Classification metrics: AUROC, F1 at thresholds, per-class threshold tuning, summaries."""
+"""Classification metrics: AUROC, curves, F1 at thresholds, summaries (tuning: :mod:`training.thresholds`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -53,18 +53,6 @@ def prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return p, r, f
-
-
-def tune_thresholds(y: np.ndarray, prob: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
-    """Per-class threshold maximising F1 on ``(y, prob)`` (0.5 for a class without positives)."""
-    grid = np.round(np.arange(0.02, 0.99, 0.01), 2) if grid is None else grid
-    out = np.full(y.shape[1], 0.5)
-    for c in range(y.shape[1]):
-        if y[:, c].sum() == 0:
-            continue
-        f1s = [prf(y[:, c], prob[:, c] >= t)[2] for t in grid]
-        out[c] = float(grid[int(np.argmax(f1s))])
-    return out
 
 
 def multilabel_report(y: np.ndarray, prob: np.ndarray, thresholds: np.ndarray, codes: list[str]) -> dict:

@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from contract.labels import Task  # noqa: E402
 from training import metrics  # noqa: E402
-from training.labels import Task  # noqa: E402
 
 
 def format_table(task: Task, rep: dict) -> str:

@@ -1,7 +1,7 @@
 """Re-tune a bundle's thresholds: ``python -m training.retune --checkpoint DIR --data DIR``.
 
 On the validation records the bundle recorded (its PTB-XL fold, or its seeded CinC 2017 split),
-with the current tuning rule of :mod:`training.decision` / :mod:`training.metrics`: rewrites the
+with the current tuning rule of :mod:`training.thresholds` / :mod:`training.metrics`: rewrites the
 thresholds and metrics in ``bundle.json``, the validation report in ``metrics.json`` and the
 plots. The weights, and with them the int8 calibration, are left as they are.
 """
@@ -12,11 +12,12 @@ import json
 import sys
 from pathlib import Path
 
+from contract.arguments import OneLineParser
 from training import datasets, report
-from training.arguments import OneLineParser
 from training.checkpoint import CheckpointError, label_entries, load_bundle, write_metadata
 from training.evaluate import validation_examples
-from training.train import bundle_metrics, predict, record_probabilities, tune_and_report
+from training.inference import predict, record_probabilities
+from training.train import bundle_metrics, tune_and_report
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -23,15 +23,18 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from tqdm import tqdm
 
-from export.calibration import evenly_spaced, write_calibration
-from training import datasets, decision, metrics, report
-from training.arguments import OneLineParser, json_object, positive_float
+from contract.arguments import OneLineParser, json_object, positive_float
+from contract.decision import decide
+from contract.labels import Task, get_task
+from contract.output_files import OutputError, check_writable_folder
+from contract.preprocessing import WINDOW
+from training import datasets, metrics, report
 from training.checkpoint import save_bundle
-from training.labels import Task, get_task
+from training.datasets import evenly_spaced
+from training.inference import predict, record_probabilities
 from training.model import count_macs, count_parameters
-from training.output_files import OutputError, check_writable_folder
-from training.preprocessing import WINDOW
 from training.registry import build_model
+from training.thresholds import tune_multi_label, tune_single_label
 
 DEFAULT_MODEL = {"ptbxl17": "lamscn_12lead", "cinc2017": "lamscn_1lead"}
 
@@ -61,8 +64,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-records", type=int, default=None, help="use at most this many records per split (quick runs)")
     p.add_argument("--cache", type=lambda s: Path(s) if s else None, default=Path.home() / ".cache" / "lamscn",
                    help="folder for cached preprocessed windows, outside the repository ('' disables caching)")
-    p.add_argument("--calibration-windows", type=int, default=512,
-                   help="real training windows used for int8 calibration (0 skips calibration)")
     p.add_argument("--ema", type=float, default=0.0,
                    help="validate and keep an exponential moving average of the weights with this decay per "
                         "step, e.g. 0.998 (BatchNorm statistics recomputed for it each epoch); 0: the raw weights")
@@ -124,24 +125,6 @@ def class_weights(task: Task, y: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: np.ndarray, multi_label: bool, batch: int = 256) -> np.ndarray:
-    """Probabilities for windows ``x`` ``[n, leads, L]`` (on the model's device)."""
-    model.eval()
-    device = next(model.parameters()).device
-    out = []
-    for i in range(0, len(x), batch):
-        logits = model(torch.from_numpy(x[i:i + batch]).to(device))
-        out.append((torch.sigmoid(logits) if multi_label else torch.softmax(logits, 1)).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
-
-
-def record_probabilities(prob: np.ndarray, record: np.ndarray, n: int) -> np.ndarray:
-    """Aggregate window probabilities per record: the mean (the rule the apps apply on a stream)."""
-    out = np.zeros((n, prob.shape[1]), dtype=np.float64)
-    np.add.at(out, record, prob)
-    return out / np.bincount(record, minlength=n).clip(min=1)[:, None]
-
-
 def refresh_batchnorm(model: nn.Module, x: np.ndarray, batch: int, limit: int = 2048) -> None:
     """Recompute BatchNorm statistics on up to ``limit`` evenly spaced training windows: averaged
     weights need their own statistics (averaged statistics do not match them, and the averaged
@@ -154,7 +137,7 @@ def refresh_batchnorm(model: nn.Module, x: np.ndarray, batch: int, limit: int = 
 def validation_score(task: Task, y: np.ndarray, prob: np.ndarray) -> float:
     """Early-stopping score: macro-AUROC (multi-label) or f1_nao / macro-F1 of the arg-max (single-label)."""
     if task.multi_label:
-        return metrics.multilabel_report(y, prob, metrics.tune_thresholds(y, prob), task.codes)["macro_auroc"]
+        return metrics.multilabel_report(y, prob, np.full(y.shape[1], 0.5), task.codes)["macro_auroc"]
     return metrics.single_label_score(y, prob.argmax(axis=1), task.codes)
 
 
@@ -272,10 +255,10 @@ def main(argv: list[str] | None = None) -> int:
 def tune_and_report(task: Task, y: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, dict]:
     """Thresholds tuned on validation records ``(y, prob)`` and the report at those thresholds."""
     if task.multi_label:
-        thresholds = metrics.tune_thresholds(y, prob)
+        thresholds = tune_multi_label(y, prob)
         return thresholds, metrics.multilabel_report(y, prob, thresholds, task.codes)
-    thresholds = decision.tune_single_label(y, prob, task.codes)
-    return thresholds, metrics.singlelabel_report(y, prob, task.codes, decision.decide(prob, thresholds, False).argmax(1))
+    thresholds = tune_single_label(y, prob, task.codes)
+    return thresholds, metrics.singlelabel_report(y, prob, task.codes, decide(prob, thresholds, False).argmax(1))
 
 
 def bundle_metrics(rep: dict) -> dict:
@@ -285,7 +268,7 @@ def bundle_metrics(rep: dict) -> dict:
 
 def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: dict, tr: datasets.WindowSet,
            va: datasets.WindowSet, history: list[dict], best_epoch: int, wall: float) -> None:
-    """Tune thresholds, write the bundle, metrics.json, plots and (when possible) int8 calibration."""
+    """Tune thresholds, write the bundle, metrics.json and plots."""
     model.eval()
     prob = record_probabilities(predict(model, va.x, task.multi_label), va.record, len(va.examples))
     thresholds, rep = tune_and_report(task, va.y, prob)
@@ -311,17 +294,8 @@ def finish(args, task: Task, model: nn.Module, model_name: str, model_kwargs: di
     report.write_plots(out / "plots", task, va.y, prob, thresholds, rep, history)
     print(report.format_table(task, rep))
     print(report.summary_line(task, rep))
-    calibrate(args, model, tr, out)
-    print(f"wrote {out} in {wall:.0f} s")
-
-
-def calibrate(args, model: nn.Module, tr: datasets.WindowSet, out: Path) -> None:
-    """Store the int8 calibration result in the bundle, from real training windows (never the windows)."""
-    if args.calibration_windows <= 0:
-        return
-    idx = evenly_spaced(len(tr.x), args.calibration_windows)
-    path = write_calibration(model, torch.from_numpy(tr.x[idx]), out)
-    print(f"int8 calibration from {len(idx)} training windows -> {path}")
+    print(f"wrote {out} in {wall:.0f} s; int8 calibration: python -m export.calibration --checkpoint {out} "
+          f"--data {args.data}")
 
 
 if __name__ == "__main__":

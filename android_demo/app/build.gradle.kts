@@ -16,14 +16,16 @@ val manifestSha256: String = File(modelDir, "manifest.json").takeIf { it.isFile 
 } ?: ""
 
 val copyModelAssets by tasks.registering(Copy::class) {
-    description = "Copies manifest.json and the .pte files of $modelDir into the app's assets (model/)."
+    description = "Copies manifest.json, model_io.json and the .pte files of $modelDir into the app's assets (model/)."
     doFirst {
-        require(File(modelDir, "manifest.json").isFile) {
-            "no $modelDir/manifest.json: run `python export/build.py --target android --model lamscn_1lead_cinc2017` " +
-                "in the repository first (or pass -Plamscn.modelDir=DIR)"
+        for (name in listOf("manifest.json", "model_io.json")) {
+            require(File(modelDir, name).isFile) {
+                "no $modelDir/$name: run `python export/build.py --target android --model lamscn_1lead_cinc2017` " +
+                    "in the repository first (or pass -Plamscn.modelDir=DIR)"
+            }
         }
     }
-    from(modelDir) { include("manifest.json", "*.pte", "replay.hex") } // replay.hex: optional, see README
+    from(modelDir) { include("manifest.json", "model_io.json", "*.pte", "replay.hex") } // replay.hex: optional, see README
     into(generatedAssets.map { it.dir("model") })
 }
 

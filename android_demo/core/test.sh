@@ -5,7 +5,7 @@
 #   2. compile src/main and src/test with K2JVMCompiler (skipped when the sources did not change);
 #   3. real manifests: the folders in $LAMSCN_MANIFEST_DIRS (colon-separated), else build/manifests/
 #      (built there with `export/build.py --target android` when the repo's .venv exists, again when
-#      export/, training/, streaming/ or the checkpoint changed) and dist/android/;
+#      contract/, export/, training/, streaming/ or the checkpoint changed) and dist/android/;
 #   4. run every *Test class; the last line is `N passed, N failed, N skipped`, non-zero exit on a
 #      failure or when no test ran.
 # Usage: android_demo/core/test.sh            (the runner jar: build/lamscn-core.jar, `java -jar ... stream ...`)
@@ -68,7 +68,7 @@ if [ -z "${LAMSCN_MANIFEST_DIRS:-}" ]; then
   for m in "${MODELS[@]}"; do
     dir=$BUILD/manifests/$m/android
     log=$BUILD/manifests/$m.failed.log
-    inputs=("$REPO/export" "$REPO/training" "$REPO/streaming" "$REPO/checkpoints/$m")  # what a manifest is made from
+    inputs=("$REPO/contract" "$REPO/export" "$REPO/training" "$REPO/streaming" "$REPO/checkpoints/$m")  # what a manifest is made from
     if [ -f "$log" ] && [ -z "$(find "${inputs[@]}" -newer "$log" -print -quit 2>/dev/null)" ]; then
       echo "not rebuilding the $m manifest: export/build.py failed and none of its inputs changed since ($log)"
     elif { [ ! -f "$dir/manifest.json" ] \

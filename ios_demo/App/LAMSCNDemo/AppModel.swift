@@ -33,10 +33,11 @@ final class AppModel {
     private var runTask: Task<Void, Never>?
     private var statusTask: Task<Void, Never>?
 
-    /// The bundled `Model/` folder: `manifest.json` and its `.mlpackage`, copied there from `dist/ios`.
+    /// The bundled `Model/` folder: `manifest.json`, `model_io.json` and the `.mlpackage`s, copied there from `dist/ios`.
     private var modelFolder: URL? { Bundle.main.url(forResource: "Model", withExtension: nil) }
 
-    /// Start-up: the manifest (schema, fields, checksums), the compiled model, the model-I/O self-test.
+    /// Start-up: the manifest (schema, fields, checksums), the compiled model, the model-I/O self-test
+    /// on `model_io.json`'s cases for the artifact loaded.
     func startUp() async {
         do {
             guard let folder = modelFolder else { throw ManifestError("the app bundle has no Model folder") }
@@ -44,7 +45,8 @@ final class AppModel {
             let pin = Bundle.main.object(forInfoDictionaryKey: "LAMSCNManifestSHA256") as? String
             let manifest = try Manifest.load(folder, pinnedSHA256: pin)
             var classifier = try await CoreMLClassifier.load(manifest: manifest, folder: folder, mode: computeMode)
-            try ModelSelfTest.run(&classifier, manifest: manifest)
+            let cases = try ModelIOCases.load(folder, manifest: manifest, artifactFile: classifier.artifact.file)
+            try ModelSelfTest.run(&classifier, manifest: manifest, cases: cases)
             self.manifest = manifest
             self.classifier = classifier
             phase = .ready

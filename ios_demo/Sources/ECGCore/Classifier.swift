@@ -56,7 +56,7 @@ public struct ScriptedClassifier: ECGClassifier {
 }
 
 /// One model-I/O case: a model input and the probabilities the exporter measured for it, to be
-/// met within `tolerance` (the contract's model-I/O golden cases, when the manifest ships them).
+/// met within `tolerance` (`model_io.json`'s cases for one artifact, read by `ModelIOCases`).
 public struct ModelIOCase: Sendable, Equatable {
     public let name: String
     public let input: ModelInput

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Per-class thresholds and the debounce (`streaming/decision.py`, `training/decision.py`).
+/// Per-class thresholds and the debounce (`contract/decision.py`, `contract/decision.py`).
 public enum Decision {
     /// Which classes pass in one window: multi-label `p >= t` per class; single-label the class
     /// with the largest `p / t` (the first on ties).

@@ -10,7 +10,7 @@ public struct HeartRateNumbers: Codable, Sendable, Equatable {
     }
 }
 
-/// Heart rate of one window from the slope-based R-peak detector of `streaming/heart_rate.py`:
+/// Heart rate of one window from the slope-based R-peak detector of `contract/heart_rate.py`:
 /// a rough number for the screen, not a clinical heart rate.
 public struct HeartRateDetector: Sendable {
     public let numbers: HeartRateNumbers

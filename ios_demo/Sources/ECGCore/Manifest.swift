@@ -26,7 +26,7 @@ public struct LiveNumbers: Codable, Sendable, Equatable {
     }
 }
 
-/// `manifest.json` of an exported model (`export/manifest.py`, schema `lamscn-manifest/1`):
+/// `manifest.json` of an exported model (`contract/manifest.py`, schema `lamscn-manifest/1`):
 /// labels, thresholds, leads, tensor shapes, the preprocessing contract, the live numbers and
 /// the artifacts with their checksums.
 public struct Manifest: Decodable, Sendable {
@@ -154,7 +154,8 @@ public struct Manifest: Decodable, Sendable {
         return manifest
     }
 
-    private static func describe(_ error: DecodingError) -> String {
+    /// `where: problem` of a decoding error, the path as the Python validator writes it (`live/quality`).
+    static func describe(_ error: DecodingError) -> String {
         func where_(_ path: [CodingKey]) -> String {
             path.isEmpty ? "(root)" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
         }
@@ -172,7 +173,8 @@ public struct Manifest: Decodable, Sendable {
         }
     }
 
-    /// The rules the schema states beyond field types (shapes, ranges, enums, the decision rule).
+    /// The rules the schema states beyond field types (shapes, ranges, enums, the decision rule) and
+    /// `check_fields`' rules across fields (`contract/manifest.py`).
     func check() throws(ManifestError) {
         func require(_ ok: Bool, _ message: @autoclosure () -> String) throws(ManifestError) {
             if !ok { throw ManifestError("manifest invalid at \(message())") }
@@ -180,16 +182,19 @@ public struct Manifest: Decodable, Sendable {
         try require(!labels.isEmpty, "labels: at least one label is required")
         for (i, label) in labels.enumerated() {
             try require(!label.code.isEmpty && !label.name.isEmpty, "labels/\(i): empty code or name")
-            try require((0...1).contains(label.threshold), "labels/\(i)/threshold: \(label.threshold) is not in [0, 1]")
+            try require(label.threshold > 0 && label.threshold <= 1, "labels/\(i)/threshold: \(label.threshold) is not in (0, 1]")
         }
+        let classes = output.shape.last ?? 0
+        try require(labels.count == classes, "labels: \(labels.count) labels for an output of \(classes) classes")
         try require(!leads.isEmpty, "leads: at least one lead is required")
         let ported: Set = ["non_finite", "flat", "saturated", "implausible", "noisy"]
-        try require(Set(live.quality.checks) == ported,
+        try require(live.quality.checks.count == ported.count && Set(live.quality.checks) == ported,
                     "live/quality/checks: \(live.quality.checks) are not the ones this port implements (\(ported.sorted()))")
         try require(window.samples == preprocessing.windowSamples,
                     "window/samples: \(window.samples) but preprocessing/window_samples \(preprocessing.windowSamples)")
         try require(sampleRateHz == preprocessing.modelRateHz,
                     "sample_rate_hz: \(sampleRateHz) but preprocessing/model_rate_hz \(preprocessing.modelRateHz)")
+        try preprocessing.check()
         try require(input.dtype == "float32" && output.dtype == "float32", "input/output dtype: must be float32")
         try require(input.shape == [1, leads.count, window.samples],
                     "input/shape: \(input.shape), expected [1, \(leads.count), \(window.samples)]")
@@ -197,6 +202,7 @@ public struct Manifest: Decodable, Sendable {
         let rule = task.multiLabel ? "threshold" : "scaled_argmax"
         try require(decision.rule == rule, "decision/rule: '\(decision.rule)' for a task whose rule is '\(rule)'")
         try require(live.hopSeconds > 0, "live/hop_seconds: must be > 0")
+        try require(live.debounce.debounceWindows >= 1, "live/debounce/debounce_windows: must be >= 1")
         try require(!artifacts.isEmpty, "artifacts: at least one artifact is required")
         let hex = Set("0123456789abcdef")
         for (i, a) in artifacts.enumerated() {
@@ -204,9 +210,12 @@ public struct Manifest: Decodable, Sendable {
                         "artifacts/\(i)/file: '\(a.file)' is not a plain file name")
             try require(["executorch-xnnpack", "coreml-mlprogram"].contains(a.runtime),
                         "artifacts/\(i)/runtime: '\(a.runtime)' is not a known runtime")
+            try require(["fp32", "int8", "fp16", "int8-weights"].contains(a.precision),
+                        "artifacts/\(i)/precision: '\(a.precision)' is not a known precision")
             try require(a.bytes >= 1, "artifacts/\(i)/bytes: must be >= 1")
             try require(a.sha256.count == 64 && a.sha256.allSatisfy(hex.contains),
                         "artifacts/\(i)/sha256: not 64 lower-case hex digits")
+            try require(!artifacts[..<i].contains { $0.file == a.file }, "artifacts: a file is listed twice ('\(a.file)')")
         }
     }
 
@@ -241,7 +250,7 @@ public struct Manifest: Decodable, Sendable {
 }
 
 /// `(bytes, sha256)` of an artifact: a file's bytes, or for a folder (an `.mlpackage`) the sha256
-/// of one line `"<sha256>  <relative path>\n"` per file sorted by path, as `export/manifest.py` writes it.
+/// of one line `"<sha256>  <relative path>\n"` per file sorted by path, as `contract/manifest.py` writes it.
 public enum ArtifactDigest {
     public static func of(_ url: URL) throws(ManifestError) -> (Int, String) {
         var isFolder: ObjCBool = false

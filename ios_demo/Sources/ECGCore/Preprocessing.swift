@@ -1,7 +1,7 @@
 import Foundation
 
 /// The preprocessing contract's numbers, the manifest's `preprocessing` section
-/// (`training.preprocessing.contract_numbers`): no app designs a filter itself.
+/// (`contract.preprocessing.contract_numbers`): no app designs a filter itself.
 public struct PreprocessingContract: Codable, Sendable, Equatable {
     public struct Antialias: Codable, Sendable, Equatable {
         public let tapsByRate: [String: [Double]]
@@ -25,6 +25,7 @@ public struct PreprocessingContract: Codable, Sendable, Equatable {
     }
 
     public let modelRateHz: Int
+    public let windowSeconds: Double
     public let windowSamples: Int
     public let antialias: Antialias
     public let resample: Resample
@@ -33,12 +34,50 @@ public struct PreprocessingContract: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case modelRateHz = "model_rate_hz"
+        case windowSeconds = "window_seconds"
         case windowSamples = "window_samples"
         case antialias, resample, bandpass, standardize
     }
 }
 
-/// Every intermediate of one window (`training.preprocessing.Preprocessed`), per lead.
+extension PreprocessingContract {
+    /// The manifest's rules for this section (`contract/manifest.py`): the window length, one
+    /// non-empty FIR per input rate but the model rate, 6-number `sos` rows with one 2-number `zi`
+    /// row each, a positive std floor.
+    func check() throws(ManifestError) {
+        func require(_ ok: Bool, _ message: @autoclosure () -> String) throws(ManifestError) {
+            if !ok { throw ManifestError("manifest invalid at preprocessing/\(message())") }
+        }
+        func rates(_ keys: some Collection<String>, _ field: String) throws(ManifestError) -> Set<Int> {
+            for key in keys.sorted() where Int(key).map({ $0 >= 1 && String($0) == key }) != true {
+                throw ManifestError("manifest invalid at preprocessing/\(field): '\(key)' is not a rate in Hz")
+            }
+            return Set(keys.compactMap { Int($0) })
+        }
+        try require(Double(windowSamples) == (windowSeconds * Double(modelRateHz)).rounded(.toNearestOrEven),
+                    "window_samples: \(windowSamples) is not window_seconds x model_rate_hz (\(windowSeconds) x \(modelRateHz))")
+        let fir = try rates(antialias.tapsByRate.keys, "antialias/taps_by_rate")
+        let input = try rates(resample.inputSamplesByRate.keys, "resample/input_samples_by_rate")
+        for (rate, taps) in antialias.tapsByRate.sorted(by: { $0.key < $1.key }) {
+            try require(!taps.isEmpty, "antialias/taps_by_rate/\(rate): no taps")
+        }
+        try require(input.contains(modelRateHz), "resample/input_samples_by_rate: has no entry for the model rate \(modelRateHz)")
+        try require(fir.subtracting([modelRateHz]) == input.subtracting([modelRateHz]),
+                    "antialias/taps_by_rate: rates \(fir.sorted()) differ from resample's \(input.sorted())")
+        try require(!bandpass.sos.isEmpty, "bandpass/sos: at least one section is required")
+        for (i, row) in bandpass.sos.enumerated() {
+            try require(row.count == 6, "bandpass/sos/\(i): \(row.count) numbers, a section has 6")
+        }
+        for (i, row) in bandpass.zi.enumerated() {
+            try require(row.count == 2, "bandpass/zi/\(i): \(row.count) numbers, a state row has 2")
+        }
+        try require(bandpass.zi.count == bandpass.sos.count,
+                    "bandpass/zi: \(bandpass.zi.count) rows for \(bandpass.sos.count) sos sections")
+        try require(standardize.stdFloor > 0, "standardize/std_floor: must be > 0")
+    }
+}
+
+/// Every intermediate of one window (`contract.preprocessing.Preprocessed`), per lead.
 public struct Preprocessed: Sendable, Equatable {
     public let antialiased: [[Double]]
     public let resampled: [[Double]]
@@ -50,7 +89,7 @@ public struct Preprocessed: Sendable, Equatable {
 }
 
 /// The contract bound to one input rate: anti-alias FIR, integer-exact linear resampling,
-/// forward-backward SOS band-pass with odd padding, z-score (a port of `training/preprocessing.py`).
+/// forward-backward SOS band-pass with odd padding, z-score (a port of `contract/preprocessing.py`).
 /// Steps 1–3 run in Double like Python's float64; the model input is Float.
 public struct Preprocessor: Sendable {
     public let rate: Int

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The quality gate's thresholds, the manifest's `live.quality` (`training.quality.quality_numbers`).
+/// The quality gate's thresholds, the manifest's `live.quality` (`contract.quality.quality_numbers`).
 public struct QualityNumbers: Codable, Sendable, Equatable {
     public struct Flat: Codable, Sendable, Equatable {
         public let segmentSeconds: Double
@@ -35,6 +35,25 @@ public struct QualityNumbers: Codable, Sendable, Equatable {
     public let saturated: Saturated
     public let implausible: Implausible
     public let noisy: Noisy
+
+    enum CodingKeys: String, CodingKey { case checks, flat, saturated, implausible, noisy }
+}
+
+extension QualityNumbers {
+    /// Refuses a check listed in `checks` without its section by name (`live/quality/noisy`), as
+    /// `contract/manifest.py` does; `non_finite` has none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        checks = try c.decode([String].self, forKey: .checks)
+        for key in [CodingKeys.flat, .saturated, .implausible, .noisy] where checks.contains(key.stringValue) && !c.contains(key) {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [key],
+                                                    debugDescription: "listed in checks but has no section"))
+        }
+        flat = try c.decode(Flat.self, forKey: .flat)
+        saturated = try c.decode(Saturated.self, forKey: .saturated)
+        implausible = try c.decode(Implausible.self, forKey: .implausible)
+        noisy = try c.decode(Noisy.self, forKey: .noisy)
+    }
 }
 
 /// The measured numbers of one lead and the reasons it fails (empty when it passes).
@@ -54,7 +73,7 @@ public struct Quality: Sendable, Equatable {
     public var ok: Bool { reasons.isEmpty }
 }
 
-/// Signal quality of one window, a port of `training/quality.py`: flat (a whole segment's
+/// Signal quality of one window, a port of `contract/quality.py`: flat (a whole segment's
 /// peak-to-peak, or the band-passed std, too small), saturated (too many samples at the extremes),
 /// implausible (a raw sample beyond `max_abs_mv`, the sensor range), noisy (`rms(diff(filtered)) /
 /// rms(filtered)` too large).

@@ -156,7 +156,7 @@ public struct FrameSequencer: Sendable {
                 restart = true
                 gaps.removeAll()
             } else if late > numbers.gapToleranceSamples {
-                let missing = Int(late.rounded(.toNearestOrEven))
+                let missing = Int((late + 0.5).rounded(.down))  // live.sequencer.gap_rounding: floor(late + 0.5), half up
                 out.append(.event(StreamEvent(kind: .gap, frame: item.arrival, atSample: nextIndex,
                                               missingSamples: missing)))
                 gaps.append((start: nextTime, end: item.firstSampleSeconds))

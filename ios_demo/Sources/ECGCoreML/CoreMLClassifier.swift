@@ -45,6 +45,8 @@ public struct CoreMLClassifier: ECGClassifier {
     public let thresholds: [Double]
     public let leads: [String]
     public let multiLabel: Bool
+    /// The manifest's artifact this model was compiled from (its `model_io.json` cases apply).
+    public let artifact: Manifest.Artifact
     let inputName: String
     let outputName: String
     let shape: [Int]
@@ -64,7 +66,7 @@ public struct CoreMLClassifier: ECGClassifier {
         let models = LoadedModels(foreground: try await MLModel.load(contentsOf: compiled, configuration: all),
                                   background: try await MLModel.load(contentsOf: compiled, configuration: cpu))
         return CoreMLClassifier(codes: manifest.codes, thresholds: manifest.thresholds, leads: manifest.leads,
-                                multiLabel: manifest.task.multiLabel, inputName: manifest.input.name,
+                                multiLabel: manifest.task.multiLabel, artifact: artifact, inputName: manifest.input.name,
                                 outputName: manifest.output.name, shape: manifest.input.shape, models: models, mode: mode)
     }
 

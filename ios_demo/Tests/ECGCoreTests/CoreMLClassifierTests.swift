@@ -1,5 +1,5 @@
 // The real Core ML run, where CoreML exists (a Mac): the exported packages in LAMSCN_MANIFEST_DIRS
-// through the model-I/O self-test and the golden H10 stream. Not compiled on Linux.
+// through the model-I/O self-test on their model_io.json cases and the golden H10 stream. Not compiled on Linux.
 #if canImport(CoreML)
 import ECGCore
 import ECGCoreML
@@ -15,7 +15,8 @@ final class CoreMLClassifierTests: XCTestCase {
         for dir in dirs.split(separator: ":").map({ URL(fileURLWithPath: String($0)) }) {
             let manifest = try Manifest.load(dir)
             var classifier = try await CoreMLClassifier.load(manifest: manifest, folder: dir, mode: ComputeMode(), store: store)
-            try ModelSelfTest.run(&classifier, manifest: manifest)
+            let cases = try ModelIOCases.load(dir, manifest: manifest, artifactFile: classifier.artifact.file)
+            try ModelSelfTest.run(&classifier, manifest: manifest, cases: cases)
             guard manifest.leads.count == 1 else { continue }
             let doc = try Golden.load("streaming/live_polar_h10.json")
             let frames = Golden.strings(doc["cases"]?["clean"]?["frames"]).compactMap(Hex.decode)

@@ -34,9 +34,18 @@ enum Golden {
         let live = JSONValue.object([
             ("hop_seconds", try XCTUnwrap(n["hop_seconds"])), ("sequencer", try XCTUnwrap(n["sequencer"])),
             ("quality", try XCTUnwrap(n["quality"])), ("heart_rate", try XCTUnwrap(n["heart_rate"])),
-            ("debounce", try XCTUnwrap(n["decision"])),
+            ("debounce", try XCTUnwrap(n["debounce"])),
         ])
         return try decode(LiveNumbers.self, live)
+    }
+
+    /// The folders in `LAMSCN_MANIFEST_DIRS`, built by `python export/build.py` (`manifest.json`,
+    /// `model_io.json` and the artifacts inside); skips the test when it is unset.
+    static func exportedFolders() throws -> [URL] {
+        guard let dirs = ProcessInfo.processInfo.environment["LAMSCN_MANIFEST_DIRS"], !dirs.isEmpty else {
+            throw XCTSkip("LAMSCN_MANIFEST_DIRS is not set: test.sh sets it when the Python venv can build manifests")
+        }
+        return dirs.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
     }
 
     static func numbers(_ value: JSONValue?) -> [Double] { value?.array?.compactMap(\.number) ?? [] }

@@ -34,7 +34,7 @@ final class LiveLoopTests: XCTestCase {
     func testPolarH10Streams() throws { try checkAllCases("live_polar_h10.json", expectedCases: 8, rawUnits: 1000) }
 
     func testMovesenseStreams() throws {
-        try checkAllCases("live_movesense.json", expectedCases: 2, rawUnits: 1000 / Movesense.uvPerLSB)
+        try checkAllCases("live_movesense.json", expectedCases: 4, rawUnits: 1000 / Movesense.uvPerLSB)
     }
 
     func checkAllCases(_ file: String, expectedCases: Int, rawUnits: Double) throws {

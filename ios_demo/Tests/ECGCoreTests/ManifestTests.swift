@@ -11,7 +11,9 @@ final class ManifestTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let artifact = Array("not a real model".utf8)
         try Data(artifact).write(to: folder.appendingPathComponent("model.int8.mlpackage"))
+        // the golden contract of 130 Hz, with the model rate's input length a manifest also carries
         let pre = try XCTUnwrap(try Golden.load("preprocessing/preprocessing_130hz.json")["contract"])
+            .setting("resample/input_samples_by_rate/100", to: .int(1000))
         let numbers = try XCTUnwrap(try Golden.load("streaming/live_polar_h10.json")["numbers"])
         let labels: [JSONValue] = ["N", "A", "O", "~"].map {
             .object([("code", .string($0)), ("name", .string("class \($0)")), ("snomed_ct", .array([])),
@@ -36,7 +38,7 @@ final class ManifestTests: XCTestCase {
                               ("sequencer", try XCTUnwrap(numbers["sequencer"])),
                               ("quality", try XCTUnwrap(numbers["quality"])),
                               ("heart_rate", try XCTUnwrap(numbers["heart_rate"])),
-                              ("debounce", try XCTUnwrap(numbers["decision"]))])),
+                              ("debounce", try XCTUnwrap(numbers["debounce"]))])),
             ("artifacts", .array([.object([("file", .string("model.int8.mlpackage")), ("runtime", .string("coreml-mlprogram")),
                                            ("precision", .string("int8-weights")), ("bytes", .int(artifact.count)),
                                            ("sha256", .string(SHA256.hex(artifact))), ("sha256_of", .string("file"))])])),
@@ -102,10 +104,55 @@ final class ManifestTests: XCTestCase {
         try FileManager.default.removeItem(at: gone.appendingPathComponent(art))
         assertRefused(gone, "no such file or folder")
 
+        try checkBrokenFields(of: doc)
+
         let text = try copy()
         try Data("{\"schema_version\": ".utf8).write(to: text.appendingPathComponent(Manifest.fileName))
         assertRefused(text, "not valid JSON")
         assertRefused(folder.appendingPathComponent("nowhere"), "no such file")
+    }
+
+    /// The rules across fields (`check_fields` in `contract/manifest.py`, the broken cases of
+    /// `python_tests/test_manifest_schema.py`): each broken copy of `doc` is refused naming the field.
+    func checkBrokenFields(of doc: JSONValue, file: StaticString = #filePath, line: UInt = #line) throws {
+        let decode = { (doc: JSONValue) throws -> Manifest in try Manifest.decode(Data(doc.text.utf8), source: "copy") }
+        XCTAssertNoThrow(try decode(doc), "the unbroken copy decodes", file: file, line: line)
+        let rate = try XCTUnwrap(doc["preprocessing"]?["antialias"]?["taps_by_rate"]?.members?.first?.0)
+        let model = try XCTUnwrap(doc["preprocessing"]?["model_rate_hz"]?.integer)
+        let sections = try XCTUnwrap(doc["preprocessing"]?["bandpass"]?["sos"]?.array?.count)
+        let labels = try XCTUnwrap(doc["labels"]?.array?.count)
+        let artifact = try XCTUnwrap(doc["artifacts"]?[0])
+        let taps = "preprocessing/antialias/taps_by_rate"
+        let broken: [(path: String, value: JSONValue?, refusal: String)] = [
+            ("\(taps)/\(rate)", .string("0.1,0.2"), "manifest invalid at \(taps)/\(rate): expected"),
+            ("\(taps)/\(rate)", .array([]), "manifest invalid at \(taps)/\(rate): no taps"),
+            ("\(taps)/\(rate)", nil, "manifest invalid at \(taps): rates "),
+            ("\(taps)/0\(rate)", .array([.double(1)]), "manifest invalid at \(taps): '0\(rate)' is not a rate in Hz"),
+            ("preprocessing/resample/input_samples_by_rate/\(model)", nil,
+             "manifest invalid at preprocessing/resample/input_samples_by_rate: has no entry for the model rate \(model)"),
+            ("preprocessing/bandpass/sos/0", .array([.double(1), .double(0.5)]),
+             "manifest invalid at preprocessing/bandpass/sos/0: 2 numbers, a section has 6"),
+            ("preprocessing/bandpass/zi/0", .array([.double(0.1), .double(0.2), .double(0.3)]),
+             "manifest invalid at preprocessing/bandpass/zi/0: 3 numbers, a state row has 2"),
+            ("preprocessing/bandpass/zi/0", nil,
+             "manifest invalid at preprocessing/bandpass/zi: \(sections - 1) rows for \(sections) sos sections"),
+            ("preprocessing/window_seconds", .double(9.5), "manifest invalid at preprocessing/window_samples: "),
+            ("preprocessing/standardize/std_floor", .int(0), "manifest invalid at preprocessing/standardize/std_floor"),
+            ("labels/1/threshold", .int(0), "manifest invalid at labels/1/threshold: 0.0 is not in (0, 1]"),
+            ("labels/1/threshold", .double(1.5), "manifest invalid at labels/1/threshold: 1.5 is not in (0, 1]"),
+            ("labels/1", nil, "manifest invalid at labels: \(labels - 1) labels for an output of \(labels) classes"),
+            ("live/quality", .object([]), "manifest invalid at live/quality: 'checks' is a required property"),
+            ("live/quality/noisy", nil, "manifest invalid at live/quality/noisy: listed in checks but has no section"),
+            ("live/quality/checks/0", .string("wobbly"), "manifest invalid at live/quality/checks: "),
+            ("live/debounce/debounce_windows", .int(0), "manifest invalid at live/debounce/debounce_windows"),
+            ("artifacts", .array([artifact, artifact]), "manifest invalid at artifacts: a file is listed twice"),
+        ]
+        for b in broken {
+            XCTAssertThrowsError(try decode(doc.setting(b.path, to: b.value)), b.path, file: file, line: line) { error in
+                XCTAssertTrue("\(error)".hasPrefix(b.refusal), "\(b.path): \(error)", file: file, line: line)
+                XCTAssertFalse("\(error)".contains("\n"), "one line", file: file, line: line)
+            }
+        }
     }
 
     func testSyntheticManifestLoadsAndBrokenCopiesAreRefused() throws {
@@ -181,16 +228,8 @@ final class ManifestTests: XCTestCase {
         ]))
     }
 
-    /// Folders built by `python export/build.py` (one per model, `ios/manifest.json` inside).
-    func exportedFolders() throws -> [URL] {
-        guard let dirs = ProcessInfo.processInfo.environment["LAMSCN_MANIFEST_DIRS"], !dirs.isEmpty else {
-            throw XCTSkip("LAMSCN_MANIFEST_DIRS is not set: test.sh sets it when the Python venv can build manifests")
-        }
-        return dirs.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
-    }
-
     func testExportedManifestsLoadTheirChecksumsHoldAndTheirNumbersAreTheGoldenOnes() throws {
-        let folders = try exportedFolders()
+        let folders = try Golden.exportedFolders()
         XCTAssertFalse(folders.isEmpty)
         let h10 = try Device.named("polar-h10")
         for folder in folders {
@@ -225,6 +264,32 @@ extension JSONValue {
         guard var m = members else { return self }
         if let i = m.firstIndex(where: { $0.0 == key }) { m[i].1 = value } else { m.append((key, value)) }
         return .object(m)
+    }
+
+    /// A copy with the value at `path` (`a/b/0`: object keys and array indices) set, added when the
+    /// last key is absent, or removed when `value` is nil.
+    func setting(_ path: String, to value: JSONValue?) -> JSONValue {
+        setting(path.split(separator: "/").map(String.init)[...], to: value)
+    }
+
+    private func setting(_ path: ArraySlice<String>, to value: JSONValue?) -> JSONValue {
+        guard let key = path.first else { return value ?? self }
+        let rest = path.dropFirst()
+        switch self {
+        case var .object(m):
+            if let i = m.firstIndex(where: { $0.0 == key }) {
+                if rest.isEmpty && value == nil { m.remove(at: i) } else { m[i].1 = m[i].1.setting(rest, to: value) }
+            } else if rest.isEmpty, let value {
+                m.append((key, value))
+            }
+            return .object(m)
+        case var .array(items):
+            guard let i = Int(key), items.indices.contains(i) else { return self }
+            if rest.isEmpty && value == nil { items.remove(at: i) } else { items[i] = items[i].setting(rest, to: value) }
+            return .array(items)
+        default:
+            return self
+        }
     }
 
     /// A copy of this object without `key`.

@@ -56,15 +56,16 @@ class MainActivity : ComponentActivity() {
         super.onStop()
     }
 
-    /** The model-I/O self-test against the manifest: artifact present, checksums, outputs shaped like the labels. */
+    /** The model-I/O self-test against the manifest: artifact present, checksums, outputs shaped like the labels,
+     *  and the loaded artifact's `model_io.json` cases within their tolerance. */
     private fun runSelfTest() = thread(name = "self-test") {
         selfTest.value = try {
             val manifest = ModelFiles.load(this)
-            val problems = ExecuTorchClassifier(manifest.artifactFile(ModelFiles.RUNTIME, ModelFiles.PRECISION), manifest).use {
-                ModelSelfTest.check(manifest, it, emptyList())
-            }
+            val pte = manifest.artifactFile(ModelFiles.RUNTIME, ModelFiles.PRECISION)
+            val cases = ModelFiles.cases(manifest, pte)
+            val problems = ExecuTorchClassifier(pte, manifest).use { ModelSelfTest.check(manifest, it, cases) }
             if (problems.isEmpty()) SelfTest.Passed("${manifest.modelName} ${manifest.modelVersion}: ${manifest.leads.size} lead(s), " +
-                "${manifest.labels.size} classes (${ModelFiles.PRECISION})")
+                "${manifest.labels.size} classes (${ModelFiles.PRECISION}, ${cases.size} model-I/O cases)")
             else SelfTest.Failed(problems)
         } catch (e: StreamError) {
             SelfTest.Failed(listOf(e.message ?: "manifest error"))

@@ -47,8 +47,9 @@ class StreamService : Service() {
         try {
             val device = Device.parse(spec)
             val manifest = ModelFiles.load(this)
-            val model = ExecuTorchClassifier(manifest.artifactFile(ModelFiles.RUNTIME, ModelFiles.PRECISION), manifest).also { classifier = it }
-            ModelSelfTest.check(manifest, model, emptyList()).firstOrNull()?.let { throw ModelCheckFailed(it) }
+            val pte = manifest.artifactFile(ModelFiles.RUNTIME, ModelFiles.PRECISION)
+            val model = ExecuTorchClassifier(pte, manifest).also { classifier = it }
+            ModelSelfTest.check(manifest, model, ModelFiles.cases(manifest, pte)).firstOrNull()?.let { throw ModelCheckFailed(it) }
             val s = StreamSession(device, manifest, model, onSensorStopped = { line -> main.post { stopStream(line) } }).also { session = it }
             SessionStore.update { SessionState(phase = SessionState.Phase.CONNECTING, source = device.label) }
             val replay = intent.getStringExtra(EXTRA_REPLAY_FILE)

@@ -14,11 +14,15 @@ fun aboveThreshold(probabilities: DoubleArray, thresholds: DoubleArray, multiLab
 /** The debounce's numbers (manifest `live.debounce`). */
 data class DebounceSpec(val windows: Int, val rejectedWindowResets: Boolean) {
     companion object {
-        fun from(f: JsonFields) = DebounceSpec(f.int("debounce_windows"), f.bool("rejected_window_resets"))
+        fun from(f: JsonFields): DebounceSpec {
+            val windows = f.int("debounce_windows")
+            if (windows < 1) throw ManifestError("manifest live/debounce: debounce_windows $windows must be >= 1")
+            return DebounceSpec(windows, f.bool("rejected_window_resets"))
+        }
     }
 }
 
-/** A class is shown after [DebounceSpec.windows] consecutive classified windows above threshold (`streaming/decision.py`). */
+/** A class is shown after [DebounceSpec.windows] consecutive classified windows above threshold (`contract/decision.py`). */
 class Debouncer(classes: Int, private val spec: DebounceSpec) {
     var counts = IntArray(classes)
         private set

@@ -33,5 +33,8 @@ class ModelMismatch(message: String) : StreamError(message)
 /** A manifest is invalid, of an unknown schema version, or does not match its artifacts. */
 class ManifestError(message: String) : StreamError(message)
 
+/** Model-I/O cases (`model_io.json`) are unreadable, of another schema, or do not belong to the manifest. */
+class ModelIoError(message: String) : StreamError(message)
+
 /** The input cannot be preprocessed (wrong rate, length, or non-finite samples). */
 class PreprocessingError(message: String) : StreamError(message)

@@ -10,7 +10,7 @@ data class HeartRateSpec(val peakPercentile: Double, val peakFraction: Double, v
     }
 }
 
-/** Heart rate of one window from the steepest slopes of the band-passed lead (`streaming/heart_rate.py`). */
+/** Heart rate of one window from the steepest slopes of the band-passed lead (`contract/heart_rate.py`). */
 class HeartRate(private val spec: HeartRateSpec) {
     /** Indices of the R peaks of [x] (one lead at [rate] Hz), as steps `i -> i+1` of steepest slope. */
     fun rPeaks(x: DoubleArray, rate: Int): List<Int> {

@@ -13,7 +13,7 @@ data class Label(val code: String, val name: String, val threshold: Double)
 data class Artifact(val file: String, val runtime: String, val precision: String, val bytes: Long, val sha256: String)
 
 /**
- * `manifest.json` (schema `lamscn-manifest/1`, `export/manifest.py`) as the app needs it: labels,
+ * `manifest.json` (schema `lamscn-manifest/1`, `contract/manifest.py`) as the app needs it: labels,
  * leads, tensor shapes, the preprocessing and live-loop numbers, and the artifacts with their checksums.
  */
 class Manifest(
@@ -97,7 +97,19 @@ class Manifest(
             val labels = f.objects("labels").map { Label(it.string("code"), it.string("name"), it.double("threshold")) }
             val leads = f.strings("leads")
             if (labels.isEmpty() || leads.isEmpty()) throw ManifestError("manifest: labels and leads must not be empty")
+            labels.forEachIndexed { i, label ->
+                if (!(label.threshold > 0 && label.threshold <= 1)) {
+                    throw ManifestError("manifest labels[$i]: threshold ${label.threshold} must be in (0, 1]")
+                }
+            }
             val pre = PreprocessingSpec.from(f.obj("preprocessing"))
+            if (pre.modelRate !in pre.inputRates) {
+                throw ManifestError("manifest preprocessing/resample/input_samples_by_rate: has no entry for the model rate ${pre.modelRate}")
+            }
+            val window = f.obj("window")
+            if (window.int("samples") != pre.windowSamples || f.int("sample_rate_hz") != pre.modelRate) {
+                throw ManifestError("manifest window: samples or sample_rate_hz differ from preprocessing's window_samples / model_rate_hz")
+            }
             val input = f.obj("input").longs("shape")
             val output = f.obj("output").longs("shape")
             if (input != listOf(1L, leads.size.toLong(), pre.windowSamples.toLong())) {
@@ -117,6 +129,9 @@ class Manifest(
                 Artifact(it.string("file"), it.string("runtime"), it.string("precision"), it.long("bytes"), it.string("sha256"))
             }
             if (artifacts.isEmpty()) throw ManifestError("manifest: no artifacts")
+            artifacts.groupBy { it.file }.entries.firstOrNull { it.value.size > 1 }?.let {
+                throw ManifestError("manifest artifacts: ${it.key} is listed twice")
+            }
             return Manifest(folder, model.string("name"), model.string("version"), multiLabel, labels, leads, input, output,
                 pre, LiveSpec.from(f.obj("live")), artifacts)
         }

@@ -2,7 +2,7 @@ package lamscn.core
 
 import kotlin.math.sqrt
 
-/** Every number of the preprocessing contract (manifest `preprocessing`, `training/preprocessing.py`). */
+/** Every number of the preprocessing contract (manifest `preprocessing`, `contract/preprocessing.py`). */
 class PreprocessingSpec(
     val modelRate: Int,
     val windowSamples: Int,
@@ -20,6 +20,9 @@ class PreprocessingSpec(
             "anti-alias taps for it (has ${tapsByRate.keys.sorted().joinToString(", ")})")
     }
 
+    /** The input rates the manifest gives a window length for (the model rate among them in a manifest). */
+    val inputRates: Set<Int> get() = inputSamplesByRate.keys
+
     /** Samples at [rate] Hz that one model window needs. */
     fun inputLength(rate: Int): Int = inputSamplesByRate[rate]
         ?: throw PreprocessingError("unsupported sample rate $rate Hz: the manifest gives no input length for it")
@@ -33,19 +36,41 @@ class PreprocessingSpec(
             val st = f.obj("standardize")
             expectKind(aa, "fir_zero_phase_edge_padded"); expectKind(res, "linear")
             expectKind(bp, "butterworth_sos_forward_backward_odd_pad"); expectKind(st, "per_lead_zscore_population_std")
-            val taps = aa.obj("taps_by_rate")
-            val lengths = res.obj("input_samples_by_rate")
-            val sos = bp.matrix("sos")
-            val zi = bp.matrix("zi")
-            if (sos.any { it.size != 6 } || zi.size != sos.size || zi.any { it.size != 2 }) {
-                throw ManifestError("manifest preprocessing/bandpass: sos must be [n][6] and zi [n][2]")
+            val modelRate = f.int("model_rate_hz")
+            val windowSamples = f.int("window_samples")
+            if (windowSamples.toLong() != pyRound(f.double("window_seconds") * modelRate)) {
+                throw ManifestError("manifest preprocessing: window_samples $windowSamples is not window_seconds x model_rate_hz")
             }
-            return PreprocessingSpec(
-                modelRate = f.int("model_rate_hz"), windowSamples = f.int("window_samples"),
-                tapsByRate = taps.keys.associate { rateKey(it) to taps.doubles(it) },
-                inputSamplesByRate = lengths.keys.associate { rateKey(it) to lengths.int(it) },
-                sos = sos, zi = zi, padlen = bp.int("padlen"), stdFloor = st.double("std_floor"),
-            )
+            val taps = aa.obj("taps_by_rate")
+            val tapsByRate = taps.keys.associate { key ->
+                rateKey(key) to taps.doubles(key).also {
+                    if (it.isEmpty()) throw ManifestError("manifest preprocessing/antialias/taps_by_rate: '$key' must not be empty")
+                }
+            }
+            val lengths = res.obj("input_samples_by_rate")
+            val inputSamplesByRate = lengths.keys.associate { rateKey(it) to lengths.int(it) }
+            if (tapsByRate.keys - modelRate != inputSamplesByRate.keys - modelRate) {
+                throw ManifestError("manifest preprocessing/antialias/taps_by_rate: rates ${tapsByRate.keys.sorted()} differ from " +
+                    "resample's ${inputSamplesByRate.keys.sorted()}")
+            }
+            val sos = rows(bp, "sos", 6)
+            val zi = rows(bp, "zi", 2)
+            if (zi.size != sos.size) throw ManifestError("manifest preprocessing/bandpass: zi has ${zi.size} rows for ${sos.size} sos sections")
+            val padlen = bp.int("padlen")
+            if (padlen < 0) throw ManifestError("manifest preprocessing/bandpass: padlen $padlen must be >= 0")
+            val stdFloor = st.double("std_floor")
+            if (stdFloor <= 0) throw ManifestError("manifest preprocessing/standardize: std_floor $stdFloor must be > 0")
+            return PreprocessingSpec(modelRate, windowSamples, tapsByRate, inputSamplesByRate, sos, zi, padlen, stdFloor)
+        }
+
+        /** A non-empty matrix of rows of exactly [width] numbers. */
+        private fun rows(f: JsonFields, key: String, width: Int): Array<DoubleArray> {
+            val m = f.matrix(key)
+            if (m.isEmpty()) throw ManifestError("manifest preprocessing/bandpass: '$key' must not be empty")
+            m.forEachIndexed { i, row ->
+                if (row.size != width) throw ManifestError("manifest preprocessing/bandpass: $key[$i] has ${row.size} numbers, expected $width")
+            }
+            return m
         }
 
         private fun expectKind(f: JsonFields, kind: String) {
@@ -76,7 +101,7 @@ class Preprocessed(
 }
 
 /**
- * The preprocessing contract on one buffer (`training/preprocessing.py`), in double precision up to
+ * The preprocessing contract on one buffer (`contract/preprocessing.py`), in double precision up to
  * the float32 output: zero-phase anti-alias FIR (edge padded), integer-exact linear resampling,
  * SOS forward-backward band-pass with odd padding and `zi * first sample` (as `sosfiltfilt`), z-score.
  */

@@ -2,7 +2,7 @@ package lamscn.core
 
 import kotlin.math.sqrt
 
-/** Every threshold of the signal-quality gate (manifest `live.quality`, `training/quality.py`). */
+/** Every threshold of the signal-quality gate (manifest `live.quality`, `contract/quality.py`). */
 data class QualitySpec(
     val checks: List<String>,
     val flatSegmentSeconds: Double,
@@ -15,15 +15,18 @@ data class QualitySpec(
 ) {
     companion object {
         fun from(f: JsonFields): QualitySpec {
+            val checks = f.strings("checks")
+            val known = listOf("non_finite", "flat", "saturated", "implausible", "noisy")
+            if (checks.toSet() != known.toSet() || checks.size != known.size) {
+                throw ManifestError("manifest live/quality: checks $checks are not the ones this port implements ($known)")
+            }
+            checks.firstOrNull { it != "non_finite" && !f.has(it) }?.let {
+                throw ManifestError("manifest live/quality/$it: listed in checks but has no section")
+            }
             val flat = f.obj("flat")
             val sat = f.obj("saturated")
             val noisy = f.obj("noisy")
             val implausible = f.obj("implausible")
-            val checks = f.strings("checks")
-            val known = listOf("non_finite", "flat", "saturated", "implausible", "noisy")
-            if (checks.toSet() != known.toSet()) {
-                throw ManifestError("manifest live/quality: checks $checks are not the ones this port implements ($known)")
-            }
             return QualitySpec(checks, flat.double("segment_seconds"), flat.double("min_ptp_mv"), flat.double("std_floor_mv"),
                 sat.double("min_fraction_at_extremes"), sat.double("tolerance_mv"), implausible.double("max_abs_mv"),
                 noisy.double("max_ratio"))

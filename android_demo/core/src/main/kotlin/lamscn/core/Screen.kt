@@ -32,7 +32,7 @@ class VerdictPresenter(private val labels: List<Label>, private val noisyCode: S
     }
 
     companion object {
-        /** The CinC 2017 "too noisy to classify" code (`training/labels.py`): the model's own quality verdict. */
+        /** The CinC 2017 "too noisy to classify" code (`contract/labels.py`): the model's own quality verdict. */
         const val NOISY_CODE = "~"
     }
 }

@@ -1,12 +1,22 @@
 package lamscn.core
 
+import kotlin.math.floor
+
 /** The sequencer's numbers (manifest `live.sequencer`). */
 data class SequencerSpec(
     val reorderDepthFrames: Int, val gapToleranceSamples: Double, val clockJumpSeconds: Double, val duplicateMemoryFrames: Int,
 ) {
     companion object {
-        fun from(f: JsonFields) = SequencerSpec(f.int("reorder_depth_frames"), f.double("gap_tolerance_samples"),
-            f.double("clock_jump_seconds"), f.int("duplicate_memory_frames"))
+        /** The missing samples of a gap of lateness `d` samples: half rounded up, as `contract/sequencing.py`. */
+        const val GAP_ROUNDING = "floor(lateness_samples + 0.5)"
+
+        fun from(f: JsonFields): SequencerSpec {
+            if (f.has("gap_rounding") && f.string("gap_rounding") != GAP_ROUNDING) {
+                throw ManifestError("manifest live/sequencer: gap_rounding '${f.string("gap_rounding")}' is not implemented here (expected '$GAP_ROUNDING')")
+            }
+            return SequencerSpec(f.int("reorder_depth_frames"), f.double("gap_tolerance_samples"),
+                f.double("clock_jump_seconds"), f.int("duplicate_memory_frames"))
+        }
     }
 }
 
@@ -112,7 +122,7 @@ class FrameSequencer(private val device: Device, private val spec: SequencerSpec
                 restart = true
                 gaps.clear()
             } else if (late > spec.gapToleranceSamples) {
-                val missing = pyRound(late)
+                val missing = floor(late + 0.5).toLong() // SequencerSpec.GAP_ROUNDING: half up, not half to even
                 out += Sequenced.Of(Event(EventKind.GAP, item.arrival, atSample = nextIndex, missingSamples = missing))
                 gaps.addLast(previous to frame.firstSampleS)
                 while (gaps.size > spec.duplicateMemoryFrames) gaps.removeFirst()

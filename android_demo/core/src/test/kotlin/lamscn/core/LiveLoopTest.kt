@@ -17,7 +17,7 @@ class LiveLoopTest {
     private fun liveSpec(numbers: JsonObject) = LiveSpec(
         numbers["hop_seconds"]!!.jsonPrimitive.content.toDouble(), SequencerSpec.from(fields(numbers.obj("sequencer"))),
         QualitySpec.from(fields(numbers.obj("quality"))), HeartRateSpec.from(fields(numbers.obj("heart_rate"))),
-        DebounceSpec.from(fields(numbers.obj("decision"))),
+        DebounceSpec.from(fields(numbers.obj("debounce"))),
     )
 
     private fun check(file: String) {

@@ -24,22 +24,11 @@ class ManifestTest {
         }
     }
 
-    private fun mutated(change: (MutableMap<String, JsonElement>) -> Unit): File {
-        val doc = TestManifests.document(1, TestManifests.artifactBytes)
-        change(doc)
-        return TestManifests.write(doc, TestManifests.artifactBytes)
-    }
+    /** The synthetic manifest with [path] set to [value] (removed when null), written with its artifact. */
+    private fun at(path: String, value: JsonElement?): File = TestManifests.write(
+        JsonObject(TestManifests.document(1, TestManifests.artifactBytes)).edited(path, value) as JsonObject, TestManifests.artifactBytes)
 
-    private fun JsonElement.with(path: List<String>, value: JsonElement?): JsonElement {
-        val o = (this as JsonObject).toMutableMap()
-        if (path.size == 1) { if (value == null) o.remove(path[0]) else o[path[0]] = value } else o[path[0]] = o[path[0]]!!.with(path.drop(1), value)
-        return JsonObject(o)
-    }
-
-    private fun at(path: String, value: JsonElement?) = mutated { doc ->
-        val parts = path.split('/')
-        if (parts.size == 1) { if (value == null) doc.remove(path) else doc[path] = value } else doc[parts[0]] = doc[parts[0]]!!.with(parts.drop(1), value)
-    }
+    private fun numbers(vararg xs: Number) = JsonArray(xs.map { JsonPrimitive(it) })
 
     @Test fun syntheticManifestCarriesTheGoldenNumbers() {
         val m = TestManifests.synthetic()
@@ -62,11 +51,42 @@ class ManifestTest {
             Triple("missing quality number", "manifest live/quality/flat: missing field 'min_ptp_mv'", at("live/quality/flat/min_ptp_mv", null)),
             Triple("hop as text", "manifest live: 'hop_seconds' must be a number", at("live/hop_seconds", JsonPrimitive("5"))),
             Triple("missing sos", "manifest preprocessing/bandpass: missing field 'sos'", at("preprocessing/bandpass/sos", null)),
-            Triple("input shape of other leads", "manifest input: shape [1, 3, 1000]",
-                at("input/shape", JsonArray(listOf(1, 3, 1000).map { JsonPrimitive(it) }))),
+            Triple("input shape of other leads", "manifest input: shape [1, 3, 1000]", at("input/shape", numbers(1, 3, 1000))),
             Triple("rule of the other task", "rule 'threshold' does not fit", at("decision/rule", JsonPrimitive("threshold"))),
-            Triple("wrong checksum", "does not match the manifest's", at("artifacts", JsonArray(listOf(JsonObject(
-                (TestManifests.document(1, TestManifests.artifactBytes)["artifacts"] as JsonArray)[0] as JsonObject + mapOf("sha256" to JsonPrimitive("0".repeat(64)))))))),
+            Triple("wrong checksum", "does not match the manifest's", at("artifacts/0/sha256", JsonPrimitive("0".repeat(64)))),
+            // the checks across fields of contract/manifest.py (python_tests/test_manifest_schema.py BROKEN)
+            Triple("taps as text", "manifest preprocessing/antialias/taps_by_rate: '250' must be an array",
+                at("preprocessing/antialias/taps_by_rate/250", JsonPrimitive("0.1,0.2"))),
+            Triple("empty taps", "manifest preprocessing/antialias/taps_by_rate: '250' must not be empty",
+                at("preprocessing/antialias/taps_by_rate/250", JsonArray(emptyList()))),
+            Triple("taps of a rate resample lacks", "preprocessing/antialias/taps_by_rate: rates [125, 128, 200, 250, 256, 300, 360, 500, 512] differ from resample's",
+                at("preprocessing/antialias/taps_by_rate/130", null)),
+            Triple("no input length at the model rate", "input_samples_by_rate: has no entry for the model rate 100",
+                at("preprocessing/resample/input_samples_by_rate/100", null)),
+            Triple("sos row of 2", "manifest preprocessing/bandpass: sos[0] has 2 numbers, expected 6",
+                at("preprocessing/bandpass/sos/0", numbers(1.0, 0.5))),
+            Triple("zi row of 3", "manifest preprocessing/bandpass: zi[0] has 3 numbers, expected 2",
+                at("preprocessing/bandpass/zi/0", numbers(0.1, 0.2, 0.3))),
+            Triple("zi row missing", "manifest preprocessing/bandpass: zi has 3 rows for 4 sos sections", at("preprocessing/bandpass/zi/3", null)),
+            Triple("negative padlen", "manifest preprocessing/bandpass: padlen -1 must be >= 0", at("preprocessing/bandpass/padlen", JsonPrimitive(-1))),
+            Triple("zero std floor", "manifest preprocessing/standardize: std_floor 0.0 must be > 0",
+                at("preprocessing/standardize/std_floor", JsonPrimitive(0))),
+            Triple("window of other seconds", "manifest preprocessing: window_samples 1000 is not window_seconds x model_rate_hz",
+                at("preprocessing/window_seconds", JsonPrimitive(9.5))),
+            Triple("window section of another length", "manifest window: samples or sample_rate_hz differ", at("window/samples", JsonPrimitive(999))),
+            Triple("threshold 0", "manifest labels[1]: threshold 0.0 must be in (0, 1]", at("labels/1/threshold", JsonPrimitive(0))),
+            Triple("threshold above 1", "manifest labels[0]: threshold 1.5 must be in (0, 1]", at("labels/0/threshold", JsonPrimitive(1.5))),
+            Triple("two labels for four outputs", "manifest output: shape [1, 4], expected [1, 2] (one per label)",
+                at("labels", JsonArray((TestManifests.document(1, TestManifests.artifactBytes)["labels"] as JsonArray).take(2)))),
+            Triple("check without its section", "manifest live/quality/noisy: listed in checks but has no section", at("live/quality/noisy", null)),
+            Triple("empty quality", "manifest live/quality: missing field 'checks'", at("live/quality", JsonObject(emptyMap()))),
+            Triple("unknown check", "manifest live/quality: checks [wobbly, flat, saturated, implausible, noisy] are not the ones",
+                at("live/quality/checks/0", JsonPrimitive("wobbly"))),
+            Triple("other gap rounding", "manifest live/sequencer: gap_rounding 'round_half_even' is not implemented here",
+                at("live/sequencer/gap_rounding", JsonPrimitive("round_half_even"))),
+            Triple("no debounce", "manifest live/debounce: debounce_windows 0 must be >= 1", at("live/debounce/debounce_windows", JsonPrimitive(0))),
+            Triple("artifact listed twice", "manifest artifacts: ${TestManifests.ARTIFACT} is listed twice",
+                at("artifacts", JsonArray(List(2) { (TestManifests.document(1, TestManifests.artifactBytes)["artifacts"] as JsonArray)[0] }))),
         )
         for ((what, expected, dir) in cases) refused(what, expected) { Manifest.read(dir) }
         val tampered = TestManifests.syntheticDir()

@@ -12,7 +12,7 @@ class ScreenTest {
         val g = Golden.read("streaming/live_polar_h10.json")
         val n = g.obj("numbers")
         val live = LiveSpec(n["hop_seconds"]!!.jsonPrimitive.content.toDouble(), SequencerSpec.from(fields(n.obj("sequencer"))),
-            QualitySpec.from(fields(n.obj("quality"))), HeartRateSpec.from(fields(n.obj("heart_rate"))), DebounceSpec.from(fields(n.obj("decision"))))
+            QualitySpec.from(fields(n.obj("quality"))), HeartRateSpec.from(fields(n.obj("heart_rate"))), DebounceSpec.from(fields(n.obj("debounce"))))
         val m = g.obj("model")
         val clf = RecordedClassifier(m.arr("codes").strings(), m.arr("thresholds").doubles(), false, m.arr("model_outputs").rows().toList())
         val loop = LiveLoop(Device.PolarH10(), Golden.preprocessingSpec(130), live, clf)

@@ -61,7 +61,7 @@ object TestManifests {
             "preprocessing" to pre,
             "decision" to o("rule" to p("scaled_argmax"), "description" to p("argmax of p / threshold")),
             "live" to o("hop_seconds" to numbers["hop_seconds"]!!, "sequencer" to numbers["sequencer"]!!, "quality" to numbers["quality"]!!,
-                "heart_rate" to numbers["heart_rate"]!!, "debounce" to numbers["decision"]!!),
+                "heart_rate" to numbers["heart_rate"]!!, "debounce" to numbers["debounce"]!!),
             "artifacts" to a(o("file" to p(ARTIFACT), "runtime" to p("executorch-xnnpack"), "precision" to p("fp32"),
                 "bytes" to p(artifactBytes.size), "sha256" to p(sha256(artifactBytes)), "sha256_of" to p("file"))),
             "metrics" to o(), "provenance" to o(), "tools" to o("torch" to p("test")),
@@ -84,4 +84,20 @@ object TestManifests {
     fun synthetic(leads: Int = 1): Manifest = Manifest.read(syntheticDir(leads))
 
     fun sha256(bytes: ByteArray): String = MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
+}
+
+/** This document with the value at [path] (`a/b/0/c`: object keys and array indices) replaced, or removed when [value] is null. */
+fun JsonElement.edited(path: String, value: JsonElement?): JsonElement = editedAt(path.split('/'), value)
+
+private fun JsonElement.editedAt(path: List<String>, value: JsonElement?): JsonElement = when (this) {
+    is JsonObject -> JsonObject(toMutableMap().also { o ->
+        val key = path[0]
+        if (path.size > 1) o[key] = (o[key] ?: error("no '$key' in the document")).editedAt(path.drop(1), value)
+        else if (value == null) o.remove(key) else o[key] = value
+    })
+    is JsonArray -> JsonArray(toMutableList().also { a ->
+        val i = path[0].toInt()
+        if (path.size > 1) a[i] = a[i].editedAt(path.drop(1), value) else if (value == null) a.removeAt(i) else a[i] = value
+    })
+    else -> error("no '${path[0]}' in $this")
 }

@@ -1,8 +1,9 @@
 """Golden vectors of the preprocessing contract, for the Kotlin and Swift cores.
 
-``python -m training.golden [--out golden/preprocessing]`` writes one JSON file per input rate
-(100, 130, 250, 300, 360, 500 Hz) from synthetic ECG the project makes itself. Each file holds the
-contract's numbers and cases with the input and every intermediate; ports must match to 1e-4.
+``python -m contract.golden [--out golden/preprocessing]`` writes one JSON file per input rate the
+manifest lists (``SUPPORTED_RATES``: 100, 125, 128, 130, 200, 250, 256, 300, 360, 500, 512 Hz) from
+synthetic ECG the project makes itself. Each file holds the contract's numbers and cases with the
+input and every intermediate; ports must match every value to 1e-4 absolute.
 The committed files are regenerated and compared in the tests, so they cannot drift.
 """
 from __future__ import annotations
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from training.preprocessing import contract_numbers, input_length, preprocess_window
-from training.synthetic import synthetic_ecg
+from contract.preprocessing import SUPPORTED_RATES, contract_numbers, input_length, preprocess_window
+from contract.synthetic import synthetic_ecg
 
 SCHEMA = "lamscn-golden-preprocessing/1"
 TOLERANCE = 1e-4
-GOLDEN_RATES = (100, 130, 250, 300, 360, 500)
+GOLDEN_RATES = SUPPORTED_RATES
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "golden" / "preprocessing"
 
 
@@ -57,6 +58,7 @@ def golden_document(rate: int) -> dict:
         "schema": SCHEMA,
         "rate_hz": rate,
         "tolerance": TOLERANCE,
+        "tolerance_kind": "absolute, every value of every intermediate",
         "contract": numbers,
         "cases": cases_for_rate(rate),
     }
@@ -74,7 +76,7 @@ def write_golden(out: Path = DEFAULT_OUT) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m training.golden", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m contract.golden", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     args = p.parse_args(argv)
     for path in write_golden(args.out):

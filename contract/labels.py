@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Condition:
-    """One output class: its code, human name, SNOMED-CT concepts and where it comes from."""
+    """One output class: its code, human name, SNOMED-CT concepts and where it comes from.
+    ``poor_signal``: the class means "too noisy to classify", shown as poor signal, never as a finding."""
 
     code: str
     name: str
@@ -20,6 +21,7 @@ class Condition:
     form: tuple[str, ...] = ()
     rhythm: tuple[str, ...] = ()
     source: str = ""
+    poor_signal: bool = False
 
     def present(self, sub_class: set[str], form: set[str], rhythm: set[str]) -> bool:
         """True when any PTB-XL statement group of this condition is in the record's sets."""
@@ -44,6 +46,11 @@ class Task:
     @property
     def num_classes(self) -> int:
         return len(self.conditions)
+
+    @property
+    def poor_signal_code(self) -> str | None:
+        """The code of the class that means "too noisy to classify", if the task has one."""
+        return next((c.code for c in self.conditions if c.poor_signal), None)
 
 
 PTBXL_LEADS = ("I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6")
@@ -93,7 +100,7 @@ CINC2017 = Task(
         Condition("N", "normal sinus rhythm", ("426783006",)),
         Condition("A", "atrial fibrillation", ("164889003",)),
         Condition("O", "other rhythm", ()),
-        Condition("~", "too noisy to classify", ()),
+        Condition("~", "too noisy to classify", (), poor_signal=True),
     ),
 )
 

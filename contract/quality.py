@@ -1,7 +1,7 @@
 """Signal quality of one window: the gate between a buffer and the model, defined once.
 
 A window is classified only when every lead passes. The checks use the raw window (samples in
-mV at the input rate) and the contract's intermediates (:mod:`training.preprocessing`); every
+mV at the input rate) and the contract's intermediates (:mod:`contract.preprocessing`); every
 number is in :func:`quality_numbers`, which the manifest carries so the apps use the same ones.
 
 - **non_finite**: a NaN or infinite raw sample (nothing else is computed then).
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from training.preprocessing import STD_FLOOR, Preprocessed
+from contract.preprocessing import STD_FLOOR, Preprocessed
 
 FLAT_SEGMENT_SECONDS = 1.0
 FLAT_PTP_MV = 0.03
@@ -138,11 +138,24 @@ def quality_numbers() -> dict:
     """Every threshold of the gate, for ``manifest.json``."""
     return {
         "checks": list(REASONS),
+        "rule": "every check on every lead; a window is classified only when no lead has a reason; the window's "
+                "reasons are listed in the order of checks. raw = the window's input_samples_by_rate[rate] samples "
+                "in mV at the input rate; filtered = the band-passed lead at the model rate, before z-scoring",
+        "non_finite": {"rule": "a NaN or infinite raw sample; then no other check is computed"},
         "flat": {"segment_seconds": FLAT_SEGMENT_SECONDS, "min_ptp_mv": FLAT_PTP_MV, "std_floor_mv": STD_FLOOR,
-                 "signal": "raw (ptp), filtered (std)"},
+                 "signal": "raw (ptp), filtered (std)",
+                 "rule": "seg = round(segment_seconds * rate); the raw lead cut into floor(n / seg) whole segments "
+                         "from its start (a last partial segment is not checked: at 250 Hz, 9 segments of a "
+                         "2,499-sample window); flat when min over segments of (max - min) < min_ptp_mv, or "
+                         "std(filtered) < std_floor_mv"},
         "saturated": {"min_fraction_at_extremes": SATURATION_FRACTION, "tolerance_mv": SATURATION_TOLERANCE_MV,
-                      "signal": "raw"},
-        "implausible": {"max_abs_mv": MAX_ABS_MV, "signal": "raw"},
+                      "signal": "raw",
+                      "rule": "hi, lo = max, min of the raw lead; fraction 0 when hi - lo <= tolerance_mv (a constant "
+                              "lead), else the fraction of samples >= hi - tolerance_mv or <= lo + tolerance_mv; "
+                              "saturated when fraction >= min_fraction_at_extremes"},
+        "implausible": {"max_abs_mv": MAX_ABS_MV, "signal": "raw", "rule": "some |raw sample| > max_abs_mv"},
         "noisy": {"max_ratio": NOISE_RATIO_MAX, "statistic": "rms(diff(filtered)) / rms(filtered)",
-                  "signal": "filtered"},
+                  "signal": "filtered",
+                  "rule": "ratio 0 when rms(filtered) = 0; noisy when ratio > max_ratio and std(filtered) >= "
+                          "flat.std_floor_mv (a flat lead is not judged noisy)"},
     }

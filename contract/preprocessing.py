@@ -13,7 +13,7 @@ and every number it needs comes from :func:`contract_numbers` (written into ``ma
    ``scipy.signal.sosfiltfilt`` with ``padtype='odd'``: odd extension by ``padlen`` samples,
    ``sosfilt`` with initial state ``zi * first_sample``, reverse, again, reverse, strip the pad.
 4. **Standardize** each lead: ``(x - mean) / max(std, std_floor)`` (population std). A lead whose
-   std is below ``std_floor`` is flat: a signal-quality failure (see :mod:`training.quality`).
+   std is below ``std_floor`` is flat: a signal-quality failure (see :mod:`contract.quality`).
 
 Steps 1–3 run in float64, the output is float32, samples are in millivolts.
 """
@@ -180,8 +180,17 @@ def contract_numbers(rates: tuple[int, ...] = SUPPORTED_RATES) -> dict:
             "kind": "fir_zero_phase_edge_padded",
             "cutoff_hz": ANTIALIAS_CUTOFF_HZ,
             "taps_by_rate": {str(r): antialias_taps(r).tolist() for r in rates if r != MODEL_RATE},
+            "rule": "only at input rates above model_rate_hz (no taps at the model rate: the window is used as "
+                    "is). Per window and lead, no state carried between windows: h = (len(taps) - 1) / 2; pad "
+                    "the lead's input_samples_by_rate[rate] samples with h copies of its first sample before and "
+                    "h of its last after; y[n] = sum over j of taps[j] * padded[n + j] for n < the unpadded length",
         },
-        "resample": {"kind": "linear", "input_samples_by_rate": {str(r): input_length(r) for r in rates}},
+        "resample": {
+            "kind": "linear", "input_samples_by_rate": {str(r): input_length(r) for r in rates},
+            "rule": "a window takes the first input_samples_by_rate[rate] samples; for k in 0..window_samples-1, in "
+                    "integers: i = floor(k * rate / model_rate_hz), r = (k * rate) mod model_rate_hz; "
+                    "frac = r / model_rate_hz; y[k] = x[i] * (1 - frac) + x[min(i + 1, n - 1)] * frac",
+        },
         "bandpass": {
             "kind": "butterworth_sos_forward_backward_odd_pad",
             "order": BANDPASS_ORDER,
@@ -189,8 +198,20 @@ def contract_numbers(rates: tuple[int, ...] = SUPPORTED_RATES) -> dict:
             "sos": bandpass_sos().tolist(),
             "zi": bandpass_zi().tolist(),
             "padlen": bandpass_padlen(),
+            "rule": "per lead of n samples (scipy sosfiltfilt, padtype odd): ext = [2*x[0] - x[padlen], ..., "
+                    "2*x[0] - x[1], x[0..n-1], 2*x[n-1] - x[n-2], ..., 2*x[n-1] - x[n-1-padlen]]; forward pass of "
+                    "every section in order (transposed direct form II) starting from state zi[s] * ext[0]; "
+                    "reverse; the same pass starting from zi[s] * (first sample of the reversed signal); reverse; "
+                    "drop padlen samples at each end",
+            "sos_layout": "one row per section: [b0, b1, b2, a0, a1, a2], a0 = 1",
+            "zi_layout": "one row per section: [z0, z1], the state for a unit step input",
         },
-        "standardize": {"kind": "per_lead_zscore_population_std", "std_floor": STD_FLOOR},
+        "standardize": {
+            "kind": "per_lead_zscore_population_std", "std_floor": STD_FLOOR,
+            "rule": "per lead: (x - mean) / max(std, std_floor), std the population one (divide by n)",
+        },
+        "float64": "antialias, resample, bandpass and standardize run in float64; the result is cast to float32 "
+                   "once, as the model input",
         "dtype": "float32",
         "layout": "[1, leads, window_samples]",
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from training.preprocessing import MODEL_RATE
+from contract.preprocessing import MODEL_RATE
 
 
 class RecordError(ValueError):

@@ -59,4 +59,12 @@ def heart_rate_bpm(x: np.ndarray, rate: int) -> float | None:
 def heart_rate_numbers() -> dict:
     """The detector's numbers, for the manifest."""
     return {"signal": "abs(diff(filtered lead)) at the model rate", "peak_percentile": PEAK_PERCENTILE,
-            "peak_fraction": PEAK_FRACTION, "refractory_seconds": REFRACTORY_SECONDS, "rate": "mean RR"}
+            "peak_fraction": PEAK_FRACTION, "refractory_seconds": REFRACTORY_SECONDS, "rate": "mean RR",
+            "lead": 0,
+            "rule": "x = the filtered lead `lead` (band-passed, before z-scoring) at the model rate; a[i] = "
+                    "|x[i+1] - x[i]|, n = len(a); none when n < 3; threshold = peak_fraction * s[floor("
+                    "peak_percentile * (n - 1))] with s = a sorted ascending; candidates i in 1..n-2 in time order "
+                    "with a[i] >= threshold, a[i] >= a[i-1], a[i] > a[i+1]; a candidate with i - (last kept peak) < "
+                    "refractory_seconds * rate replaces that peak when a[i] is higher, else is dropped; "
+                    "heart rate = 60 * (peaks - 1) / ((last - first) / rate) bpm, none (not shown) with fewer "
+                    "than two peaks"}
