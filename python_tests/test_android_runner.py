@@ -186,6 +186,9 @@ def kinds(lines: list[str]) -> set[str]:
     ("polar-h10", Faults(noise_mv=0.3, flatlines=((12.0, 15.0),), saturate_mv=1.0, seed=2)),
     ("movesense@250", Faults(drop=0.02, duplicate=0.02, reorder=0.05, noise_mv=0.05, seed=3)),
     ("movesense@128", Faults(drop=0.01, reorder=0.03, seed=4)),
+    # a strap clock 5 % slow / 4 % fast with drops (#12): the estimated rate must be the same in both languages
+    ("polar-h10", Faults(clock_error=-0.05, drop=0.03, reorder=0.05, seed=5)),
+    ("movesense@250", Faults(clock_error=0.04, drop=0.02, seed=6)),
 ])
 def test_kotlin_runner_matches_python_on_synthetic_streams(tmp_path, capsys, manifest_dir, probabilities, device,
                                                            faults):

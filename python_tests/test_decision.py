@@ -91,3 +91,31 @@ def test_tuning_picks_a_steady_point():
             t = th + np.array([0, d_af, d_o, 0])
             pred = decide(prob, t, False).argmax(1)
             assert ((pred == 1) & (y == 1)).sum() / (y == 1).sum() >= 0.9, (th, d_af, d_o)
+
+
+def test_class_without_positives_is_n_a_and_left_out_of_the_macro():
+    """#16 item 6: on a set where a class has no positives (an external set) its F1 is n/a, not 0,
+    and the report says how many classes the macro covers."""
+    import json
+
+    from contract.labels import PTBXL17
+    from training.metrics import multilabel_report
+    from training.report import format_table, summary_line
+
+    rng = np.random.default_rng(0)
+    y = rng.random((300, 3)) < 0.3
+    y[:, 2] = False
+    prob = np.clip(0.4 * y + rng.random((300, 3)) * 0.6, 0, 1)
+    rep = multilabel_report(y, prob, np.full(3, 0.5), ["a", "b", "c"])
+    absent = rep["per_class"][2]
+    assert absent["f1"] is None and absent["auroc"] is None and absent["precision"] is None
+    assert rep["macro_classes"] == 2 and rep["classes_without_positives"] == ["c"]
+    assert rep["macro_f1"] == np.mean([pc["f1"] for pc in rep["per_class"][:2]])
+    json.dumps(rep, allow_nan=False)  # no NaN in what metrics.json gets
+    task = type("T", (), {"multi_label": True, "name": PTBXL17.name})()
+    table = format_table(task, rep)
+    assert table.splitlines()[3].split()[2:6] == ["n/a"] * 4
+    assert "macro over 2 of 3 classes; n/a (no positives in this set): c" in table
+    assert summary_line(task, rep).endswith("macro_classes=2 n=300")
+    every = multilabel_report(y[:, :2], prob[:, :2], np.full(2, 0.5), ["a", "b"])
+    assert every["classes_without_positives"] == [] and "macro_classes" not in summary_line(task, every)

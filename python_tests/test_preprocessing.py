@@ -95,8 +95,9 @@ def test_contract_numbers_are_json_and_complete():
 
 def test_committed_golden_files_equal_regenerated(tmp_path):
     fresh = golden.write_golden(tmp_path)
+    assert tmp_path / golden.QUALITY_FILE in fresh
     for path in fresh:
-        committed = golden.DEFAULT_OUT / path.name
+        committed = golden.GOLDEN_ROOT / path.relative_to(tmp_path)
         assert committed.is_file(), f"{committed} missing: run python -m contract.golden"
         assert json.loads(committed.read_text()) == json.loads(path.read_text()), f"{path.name} drifted"
 

@@ -75,3 +75,39 @@ def test_numbers_are_the_module_constants_and_serialisable():
     assert n["noisy"]["max_ratio"] == quality.NOISE_RATIO_MAX
     assert n["implausible"]["max_abs_mv"] == quality.MAX_ABS_MV == 20.0
     assert n["checks"] == list(quality.REASONS)
+
+
+def test_quality_golden_file_is_the_gate_on_both_sides_of_every_bound():
+    """golden/quality/quality_heart_rate.json (#12): re-run from its stored inputs; each bound has a
+    case on each side that differ in exactly that reason."""
+    import json
+
+    from contract import golden
+    from contract.heart_rate import heart_rate_bpm, r_peaks
+    from contract.preprocessing import MODEL_RATE, preprocess_window
+
+    doc = json.loads((golden.GOLDEN_ROOT / golden.QUALITY_FILE).read_text())
+    assert doc["schema"] == golden.QUALITY_SCHEMA and doc["quality"] == quality_numbers()
+    cases = {c["name"]: c for c in doc["cases"]}
+    rate = doc["rate_hz"]
+    for name, c in cases.items():
+        x = np.array([[np.nan if v is None else v for v in c["input"]]])
+        pre = preprocess_window(x, rate) if np.isfinite(x).all() else None
+        q = assess_quality(x, rate, pre)
+        assert list(q.reasons) == c["reasons"], name
+        if pre is None:
+            continue
+        lq = q.leads[0]
+        for key in ("min_segment_ptp_mv", "max_abs_mv", "std_mv", "saturated_fraction"):
+            assert getattr(lq, key) == pytest.approx(c[key], abs=1e-9), (name, key)
+        if c["noise_ratio"] is not None:
+            assert lq.noise_ratio == pytest.approx(c["noise_ratio"], abs=1e-9) and lq.std_mv >= STD_FLOOR, name
+            assert r_peaks(pre.filtered[0], MODEL_RATE) == c["r_peaks"], name
+            assert heart_rate_bpm(pre.filtered[0], MODEL_RATE) == pytest.approx(c["heart_rate_bpm"]), name
+    pairs = [("ptp_above_flat_bound", "ptp_below_flat_bound", "flat"), ("clipped_0_8pct", "clipped_1_2pct", "saturated"),
+             ("peak_19_99mv", "peak_20_01mv", "implausible"), ("noise_ratio_0_99", "noise_ratio_1_03", "noisy")]
+    for ok, bad, reason in pairs:
+        assert set(cases[bad]["reasons"]) - set(cases[ok]["reasons"]) == {reason}, (ok, bad)
+    assert cases["ramp_std_below_floor"]["reasons"] == ["flat"] and cases["ramp_std_below_floor"]["min_segment_ptp_mv"] > quality.FLAT_PTP_MV
+    assert cases["one_spike"]["r_peaks"] and len(cases["one_spike"]["r_peaks"]) == 1 and cases["one_spike"]["heart_rate_bpm"] is None
+    assert cases["non_finite"]["reasons"] == ["non_finite"] and cases["non_finite"]["std_mv"] is None

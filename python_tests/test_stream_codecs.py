@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from streaming import movesense, polar_pmd
 from streaming.devices import get_device
-from streaming.errors import (ControlPointError, FrameError, OversizedFrame, TruncatedFrame, UnknownFrameType,
-                              UnknownMeasurementType, UnsupportedFrame)
+from streaming.errors import (ControlPointError, FrameError, MismatchedParts, OversizedFrame, TruncatedFrame,
+                              UnknownFrameType, UnknownMeasurementType, UnknownSettingType, UnsupportedFrame)
 
 HEX = bytes.fromhex
 
@@ -51,6 +51,9 @@ def test_polar_ecg_frame_hand_written():
     ("00 00 00 00 00 00 00 00 00 80 01 00 00", UnsupportedFrame, "delta-compressed"),
     ("00 00 00 00 00 00 00 00 00 03 01 00 00", UnsupportedFrame, "type 3 is not supported"),
     ("00 00 00 00 00 00 00 00 00 40 01 00 00", UnknownFrameType, "type 64"),
+    ("00 00 00 00 00 00 00 00 00 0B 01 00 00", UnknownFrameType, "type 11 is not a published"),
+    ("00 00 00 00 00 00 00 00 00 0D 01 00 00", UnsupportedFrame, "type 13 is one of the SDK's PPG frame types"),
+    ("00 00 00 00 00 00 00 00 00 0E 01 00 00", UnsupportedFrame, "type 14 is one of the SDK's PPG frame types"),
 ])
 def test_polar_bad_frames_raise_typed_one_line_errors(data, error, words):
     with pytest.raises(error, match=words) as info:
@@ -68,10 +71,67 @@ def test_polar_oversized_frame():
 def test_polar_bad_control_point_responses():
     with pytest.raises(TruncatedFrame):
         polar_pmd.decode_control_point_response(HEX("F0 01 00"))
-    with pytest.raises(UnknownMeasurementType):
-        polar_pmd.decode_control_point_response(HEX("01 01 00 00"))
+    with pytest.raises(UnknownMeasurementType, match="expected response 0xF0"):
+        polar_pmd.decode_control_point_response(HEX("01 01 00 00"))  # a notice, not a response
+    with pytest.raises(UnknownMeasurementType, match="neither a response"):
+        polar_pmd.decode_control_point(HEX("02 00"))
+    with pytest.raises(TruncatedFrame, match="empty"):
+        polar_pmd.decode_control_point(b"")
     with pytest.raises(TruncatedFrame):
         polar_pmd.decode_settings(HEX("00 02 82 00"))
+
+
+def test_polar_measurement_stopped_is_a_notice_not_an_error():
+    # BlePMDClient.processPmdCpCommand: byte 0 = 1 is ONLINE_MEASUREMENT_STOPPED, then the stopped types
+    n = polar_pmd.decode_control_point(HEX("01 00"))
+    assert n == polar_pmd.MeasurementStopped((0,)) and n.ecg
+    assert n.message == "the sensor stopped the measurement (ECG)"
+    other = polar_pmd.decode_control_point(HEX("01 01 02"))  # BlePmdClientTest: PPG and ACC closed
+    assert other.measurement_types == (1, 2) and not other.ecg
+    assert polar_pmd.decode_control_point(HEX("01")).message == "the sensor stopped the measurement (no type named)"
+    assert polar_pmd.decode_control_point(HEX("01 80")).ecg  # the recording-type bits are masked like the SDK's fromId
+    assert polar_pmd.decode_control_point(HEX("F0 02 00 00 00")) == polar_pmd.decode_control_point_response(HEX("F0 02 00 00 00"))
+
+
+def test_polar_multi_part_response_joins_parameters_from_byte_5():
+    parts = [HEX("F0 01 00 00 01  00 01 82"), HEX("F0 01 00 00 01  00 01 01"), HEX("F0 01 00 00 00  0E 00")]
+    r = polar_pmd.join_control_point_responses(parts)
+    assert (r.op, r.status, r.more, r.parameters) == (1, 0, False, HEX("00 01 82 00 01 01 0E 00"))
+    assert r.settings() == {polar_pmd.SettingType.SAMPLE_RATE: [130], polar_pmd.SettingType.RESOLUTION: [14]}
+    assert polar_pmd.join_control_point_responses(parts[2:]) == polar_pmd.decode_control_point_response(parts[2])
+
+
+@pytest.mark.parametrize("parts, error, words", [
+    ([], TruncatedFrame, "no parts"),
+    (["F0 01 00 00 01 00"], TruncatedFrame, "part 1 of 1 says more parts follow"),
+    (["F0 01 00 00 00 00", "F0 01 00 00 00 01"], MismatchedParts, "part 1 of 2 says no more"),
+    (["F0 01 00 00 01 00", "F0 02 00 00 00 01"], MismatchedParts, r"part 2 answers op 2 \(ECG\), part 1 op 1"),
+    (["F0 01 00 00 01 00", "F0 01 02 00 00 01"], MismatchedParts, r"op 1 \(ACC\)"),
+    (["F0 01 00 00 01 00", "F0 01 00 08 00"], MismatchedParts, r"part 2 of 2 has status 8 \(invalid sample rate\)"),
+    (["F0 01 00 00 01 00", "01 00 00 00"], UnknownMeasurementType, "expected response 0xF0"),
+])
+def test_polar_bad_multi_part_responses(parts, error, words):
+    with pytest.raises(error, match=words) as info:
+        polar_pmd.join_control_point_responses([HEX(p) for p in parts])
+    assert "\n" not in str(info.value)
+
+
+def test_polar_settings_know_every_sdk_type():
+    block = HEX("06 01" + " 00" * 15 + " FF  07 02 00 01  08 01 02  09 01 34 00  0A 01 E8 03 00 00  0B 01 E8 03 00 00"
+                "  0C 01 05  00 01 82 00")
+    s = polar_pmd.decode_settings(block)
+    T = polar_pmd.SettingType
+    assert s == {T.SECURITY: [0] * 15 + [255], T.DERIVED_MEASUREMENT_METHOD: [0, 1], T.SOURCE_MEASUREMENT_TYPE: [2],
+                 T.SOURCE_MEASUREMENT_SAMPLE_RATE: [52], T.SOURCE_MEASUREMENT_RANGE: [1000],
+                 T.DERIVED_MEASUREMENT_TIME_WINDOW: [1000], T.DERIVED_MEASUREMENT_SETTINGS_GROUP_ID: [5],
+                 T.SAMPLE_RATE: [130]}
+    with pytest.raises(UnknownSettingType, match="unknown setting type 13 at byte 4: its value size is unknown"):
+        polar_pmd.decode_settings(HEX("00 01 82 00  0D 01 00"))
+    with pytest.raises(TruncatedFrame, match="SECURITY announces 1 values of 16 bytes, 15 bytes left"):
+        polar_pmd.decode_settings(HEX("06 01" + " 00" * 15))
+    with pytest.raises(FrameError, match="SECURITY is a 16-byte key"):
+        polar_pmd.encode_settings({T.SECURITY: 1})
+    assert polar_pmd.encode_settings({T.SOURCE_MEASUREMENT_RANGE: 1000}) == HEX("0A 01 E8 03 00 00")
 
 
 @given(st.lists(st.integers(polar_pmd.SAMPLE_MIN_UV, polar_pmd.SAMPLE_MAX_UV), min_size=1, max_size=167),
@@ -117,10 +177,19 @@ def test_movesense_command_result():
     ("02 63 10 27 00 00 01 00 00", TruncatedFrame),
     ("01 63 10 27 00 00 01 00 00 00", UnknownMeasurementType),
     ("07 63 10 27 00 00 01 00 00 00", UnknownMeasurementType),
+    ("03 63 10 27 00 00 01 00 00 00", UnsupportedFrame),
+    ("04 63 10 27 00 00 01 00 00 00", UnsupportedFrame),
 ])
 def test_movesense_bad_notifications(data, error):
     with pytest.raises(error):
         movesense.decode_ecg_notification(HEX(data))
+
+
+def test_movesense_data_parts_are_named():
+    # gatt_sensordata_app: DATA_PART2 = 3 / DATA_PART3 = 4 continue a DATA payload too large for one packet
+    for kind, name in ((3, "DATA_PART2"), (4, "DATA_PART3")):
+        with pytest.raises(UnsupportedFrame, match=rf"type {kind} \({name}\) continues a DATA notification"):
+            movesense.decode_ecg_notification(bytes([kind, 99]) + bytes(8))
 
 
 def test_movesense_oversized():
@@ -141,6 +210,8 @@ def test_movesense_round_trip(samples, timestamp, ref):
 DECODERS = {
     "polar_ecg_frame": polar_pmd.decode_ecg_frame,
     "polar_control_point_response": polar_pmd.decode_control_point_response,
+    "polar_control_point": polar_pmd.decode_control_point,
+    "polar_join_one_part": lambda b: polar_pmd.join_control_point_responses([b]),
     "polar_settings": polar_pmd.decode_settings,
     "movesense_ecg_notification": movesense.decode_ecg_notification,
     "movesense_command_result": movesense.decode_command_result,

@@ -8,7 +8,7 @@ import pytest
 from contract.preprocessing import MODEL_RATE, input_length, preprocess_window
 from contract.quality import assess_quality
 from contract.sequencing import missing_samples
-from streaming import errors
+from streaming import errors, polar_pmd
 from streaming.golden import GOLDEN_DIR, build_all
 
 NS = 1_000_000_000
@@ -26,8 +26,8 @@ def test_committed_files_equal_the_generator():
 
 
 def test_files_stay_small():
-    # 408 kB with the two Movesense jitter streams (#12): a port's tests read every file on every run
-    assert sum(p.stat().st_size for p in GOLDEN_DIR.glob("*.json")) < 450_000
+    # 496 kB with the Movesense jitter, H10 clock-drift streams and Polar SDK vectors (#12): ports read them all
+    assert sum(p.stat().st_size for p in GOLDEN_DIR.glob("*.json")) < 520_000
 
 
 def polar_parse(data: bytes) -> tuple[int, list[int]]:
@@ -56,6 +56,19 @@ def test_polar_codec_file():
     names = {e["error"] for e in doc["ecg_frame_errors"]}
     assert names == {"TruncatedFrame", "UnknownMeasurementType", "UnsupportedFrame", "UnknownFrameType", "OversizedFrame"}
     assert all(issubclass(getattr(errors, n), errors.FrameError) for n in names)
+    # the sensor's stop notice (byte 0 = 0x01): the stopped types follow, masked like the SDK's fromId
+    for n in doc["control_point_notices"]:
+        data = bytes.fromhex(n["hex"])
+        assert data[0] == 1 and n["measurement_types"] == [b & 0x3F for b in data[1:]]
+        assert n["ecg"] == (0 in n["measurement_types"]) and n["message"].startswith("the sensor stopped the measurement (")
+    assert "01010000" not in {e["hex"] for e in doc["control_point_errors"]}  # it was pinned as an error before #12
+    for j in doc["control_point_joins"]:
+        parts = [bytes.fromhex(p) for p in j["parts"]]
+        assert [p[4] for p in parts] == [1] * (len(parts) - 1) + [0]
+        assert bytes.fromhex(j["parameters_hex"]) == b"".join(p[5:] for p in parts)
+    assert doc["settings_blocks"][0]["settings"]["SECURITY"] == list(range(16))
+    for key in ("control_point_errors", "control_point_join_errors", "settings_errors"):
+        assert all(issubclass(getattr(errors, e["error"]), errors.FrameError) for e in doc[key]), key
 
 
 def test_movesense_codec_file():
@@ -78,7 +91,7 @@ def test_sequencer_file_keeps_sample_values_on_their_index():
     kinds = {name: [e["event"] for e in case["events"]] for name, case in doc.items()}
     assert kinds == {"in_order": [], "drop": ["gap"], "duplicate": ["duplicate"], "reorder": ["reordered"],
                      "late": ["gap", "late"], "bad_frame": ["bad_frame", "gap"], "clock_jump_forward": ["clock_jump"],
-                     "clock_jump_back": ["clock_jump"], "clock_step_back_held": ["reordered", "clock_jump"],
+                     "clock_jump_back": ["clock_jump"], "clock_step_back_held": ["clock_jump"],
                      "clock_step_back_released": ["clock_jump"], "clock_step_back_one_frame": ["clock_jump"]}
 
 
@@ -128,8 +141,8 @@ def test_live_file_matches_an_independent_replay(name):
     rate, need, hop = doc["rate_hz"], input_length(doc["rate_hz"]), doc["numbers"]["hop_samples"]
     outputs, k = doc["model"]["model_outputs"], doc["numbers"]["debounce"]["debounce_windows"]
     for case_name, case in doc["cases"].items():
-        if "late_ms" in case:  # a jittered timestamp is placed by the sequencer's rounding, not by its own value
-            continue
+        if "late_ms" in case or case["faults"]["clock_error"]:
+            continue  # jittered or drifting timestamps are placed by the sequencer's rules, not by their own value
         samples = assemble(doc, case["frames"])
         n = max(samples) + 1
         assert [w["start_sample"] for w in case["windows"]] == list(range(0, n - need + 1, hop)), case_name
@@ -163,6 +176,18 @@ def test_live_file_matches_an_independent_replay(name):
             assert rr.min() > 0.7 and rr.max() < 1.0  # 72 bpm synthetic: RR about 0.83 s
 
 
+def test_a_drifting_strap_stays_contiguous_and_a_drop_is_still_a_gap():
+    """H10 clocks off by 2 % and 5 % (#12: with the nominal rate, 5 % gave a gap or a clock jump on
+    nearly every 73-sample frame, so nothing was ever classified)."""
+    cases = load("live_polar_h10.json")["cases"]
+    for name in ("drift_minus_2pct", "drift_plus_2pct", "drift_minus_5pct"):
+        assert cases[name]["events"] == [], name
+        assert [w["status"] for w in cases[name]["windows"]] == ["classified"] * 3, name
+    drop = cases["drift_plus_5pct_drop"]
+    assert [(e["event"], e["missing_samples"]) for e in drop["events"]] == [("gap", 73)]
+    assert [w["status"] for w in drop["windows"]] == ["rejected", "classified", "classified"]
+
+
 def test_jittered_gap_is_counted_with_the_contracts_rounding():
     """Frame 10 dropped, frame 11 late by 2 / 3 ms (0.5 / 0.75 of a 250 Hz sample): the sequencer's float
     lateness is 16.4999... / 16.75 samples, ``floor(x + 0.5)`` gives 16 / 17 (#12: one rule for every port)."""
@@ -175,10 +200,35 @@ def test_jittered_gap_is_counted_with_the_contracts_rounding():
 
 def test_live_files_cover_every_fault():
     h10 = load("live_polar_h10.json")["cases"]
-    assert set(h10) == {"clean", "drop", "duplicate", "reorder", "noise", "flatline", "saturation", "amplitude"}
+    assert set(h10) == {"clean", "drop", "duplicate", "reorder", "noise", "flatline", "saturation", "amplitude",
+                        "drift_minus_2pct", "drift_plus_2pct", "drift_minus_5pct", "drift_plus_5pct_drop"}
     reasons = {name: {r for w in case["windows"] for r in (w["quality"] or {"reasons": []})["reasons"]}
                for name, case in h10.items()}
     assert reasons["noise"] == {"noisy"} and reasons["flatline"] == {"flat"} and reasons["saturation"] == {"saturated"}
     assert reasons["amplitude"] == {"implausible"} and not any(w["probabilities"] for w in h10["amplitude"]["windows"])
     assert any(w["reason"] == "gap" for w in h10["drop"]["windows"])
     assert any(w["findings"] for w in h10["clean"]["windows"])
+
+
+def test_polar_sdk_vectors_agree_with_the_sdks_own_tests():
+    """Bytes copied from Polar's SDK unit tests: where this codec decodes what the SDK decodes, the values
+    the SDK test asserts are the values here; what it refuses, it refuses by name."""
+    doc = load("polar_sdk_vectors.json")
+    cases = [c for key in ("ecg_frames", "ecg_frame_errors", "control_point", "settings") for c in doc[key]]
+    assert len(cases) == 12 and all(c["repository"] == "polarofficial/polar-ble-sdk" and c["test"] for c in cases)
+    for f in doc["ecg_frames"]:
+        a = f["sdk_asserts"]
+        assert (a["frame_type"], f["timestamp_ns"], f["samples_uv"]) == (0, a["timestamp_ns"], a["micro_volts"])
+    for e in doc["ecg_frame_errors"]:  # raw types 1-3: other layouts the H10 does not send
+        assert bytes.fromhex(e["hex"])[9] == e["sdk_asserts"]["frame_type"] != 0 and e["error"] == "UnsupportedFrame"
+    for c in doc["control_point"]:
+        a = c["sdk_asserts"]
+        if c["kind"] == "measurement_stopped":
+            assert [polar_pmd.MeasurementType(t).name for t in c["measurement_types"]] == a["closes_streams"]
+            assert not c["ecg"]
+        else:
+            assert all(c[k] == v for k, v in a.items() if k != "queued_as_response"), c["test"]
+    for c in doc["settings"]:  # the SDK reads values as signed Int: compare the bits
+        for name, values in c["sdk_asserts"].items():
+            mask = (1 << 8 * polar_pmd.SETTING_BYTES[polar_pmd.SettingType[name]]) - 1
+            assert sorted(c["settings"][name]) == sorted(v & mask for v in values), (c["test"], name)

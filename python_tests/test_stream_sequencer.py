@@ -226,3 +226,27 @@ def test_no_classified_window_holds_non_consecutive_samples(device, ops):
         idx = np.round(w / step)
         assert np.all(np.diff(idx) == 1), f"window joins samples {idx[np.argmax(np.diff(idx) != 1)]:.0f} and " \
                                           f"{idx[np.argmax(np.diff(idx) != 1) + 1]:.0f}"
+
+
+def test_rate_estimate_waits_for_two_seconds_then_clamps_to_five_percent():
+    from contract.sequencing import estimated_rate, tolerance_samples
+
+    assert estimated_rate(130, 259, 1.99, previous_hz=128.0) == 128.0  # too short: the last estimate stays
+    assert estimated_rate(130, 247, 2.0, previous_hz=130.0) == pytest.approx(123.5)
+    assert estimated_rate(130, 200, 2.0, previous_hz=130.0) == pytest.approx(123.5)  # 100 Hz: clamped to -5 %
+    assert estimated_rate(130, 400, 2.0, previous_hz=130.0) == pytest.approx(136.5)
+    assert tolerance_samples(73) == pytest.approx(2 + 0.05 * 73)
+
+
+@pytest.mark.parametrize("clock_error", [-0.05, -0.02, 0.02, 0.05])
+def test_drifting_clock_is_contiguous_and_its_rate_is_estimated(clock_error):
+    """60 s of a 130 Hz H10 whose clock runs off: no event, the rate found to 0.1 %; one dropped frame
+    is a gap of its 73 samples."""
+    signal = np.sin(np.arange(130 * 60) / 13.0)
+    sent = simulate(H10, signal, Faults(clock_error=clock_error))
+    seq = FrameSequencer(H10)
+    events = [i for d in sent for i in seq.push(d) if isinstance(i, Event)]
+    assert events == []
+    assert seq.rate == pytest.approx(130 * (1 + clock_error), rel=1e-3)
+    events, _ = run(H10, sent[:50] + sent[51:])
+    assert [(e.kind, e.missing_samples) for e in events] == [("gap", 73)]

@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="hold the signal at 0 mV from S to E seconds (repeatable)")
         sp.add_argument("--saturate", type=float, help="clip the signal at +/- this many mV")
         sp.add_argument("--gain", type=float, default=1.0, help="scale the signal (a sensor's wrong scale)")
+        sp.add_argument("--clock-error", type=float, default=0.0,
+                        help="the sensor samples at rate x (1 + this) while its timestamps keep time (0.02: 2 %% fast)")
         sp.add_argument("--seed", type=int, default=0, help="seed of the faults' random generator")
         sp.add_argument("--out", help="write here instead of stdout")
 
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 def faults_from(args: argparse.Namespace) -> Faults:
     return Faults(drop=args.drop, duplicate=args.duplicate, reorder=args.reorder, noise_mv=args.noise,
                   flatlines=tuple(parse_flatline(f) for f in args.flatline), saturate_mv=args.saturate, gain=args.gain,
+                  clock_error=args.clock_error,
                   seed=args.seed)
 
 

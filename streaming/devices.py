@@ -46,15 +46,18 @@ class Device:
         return DecodedFrame(samples_mv=m.samples_uv / 1000.0, timestamp=m.timestamp_ms,
                             first_sample_s=m.timestamp_ms / MS_PER_S)
 
-    def encode(self, samples_mv: np.ndarray, first_index: int, clock_start: int) -> bytes:
+    def encode(self, samples_mv: np.ndarray, first_index: int, clock_start: int,
+               true_rate: float | None = None) -> bytes:
         """The notification carrying ``samples_mv`` whose first sample is sample ``first_index`` of a
-        stream that started at ``clock_start`` (the device clock's units: Polar ns, Movesense ms)."""
+        stream that started at ``clock_start`` (the device clock's units: Polar ns, Movesense ms);
+        ``true_rate``: the rate the sensor really samples at (a drifting clock), default nominal."""
         x = np.asarray(samples_mv, dtype=np.float64)
+        rate = self.rate if true_rate is None else true_rate
         if self.name == "polar-h10":
             last = first_index + x.size - 1
-            ts = clock_start + round(last * NS_PER_S / self.rate)
+            ts = clock_start + round(last * NS_PER_S / rate)
             return polar_pmd.encode_ecg_frame(np.round(x * 1000.0).astype(np.int64), ts)
-        ts = clock_start + round(first_index * MS_PER_S / self.rate)
+        ts = clock_start + round(first_index * MS_PER_S / rate)
         return movesense.encode_ecg_notification(np.round(x * 1000.0 / movesense.UV_PER_LSB).astype(np.int64), ts)
 
     def quantize(self, samples_mv: np.ndarray) -> np.ndarray:

@@ -26,6 +26,14 @@ class UnknownFrameType(FrameError):
     """A frame type byte outside the published layouts."""
 
 
+class UnknownSettingType(FrameError):
+    """A PMD setting type whose value size is not published, so its settings block cannot be read on."""
+
+
+class MismatchedParts(FrameError):
+    """The parts of a multi-part value do not make one value (another op, a missing or extra part)."""
+
+
 class UnsupportedFrame(FrameError):
     """A published frame variant this reference deliberately does not decode (e.g. delta-compressed)."""
 

@@ -1,16 +1,19 @@
 """Golden files for the apps' streaming cores: ``python -m streaming.golden [--check]``.
 
-Everything is built from the project's synthetic ECG and hand-made bytes, deterministically, and
-written to ``golden/streaming/``:
+Everything is built from the project's synthetic ECG and hand-made bytes (and bytes copied from
+Polar's SDK tests), deterministically, and written to ``golden/streaming/``:
 
-- ``polar_h10_codec.json``, ``movesense_codec.json``: commands, responses, data frames with their
-  decoded values, and bytes that must fail with the named error class;
+- ``polar_h10_codec.json``, ``movesense_codec.json``: commands, control-point responses and notices,
+  multi-part responses, settings blocks, data frames with their decoded values, and bytes that must
+  fail with the named error class;
+- ``polar_sdk_vectors.json``: the byte vectors of Polar's SDK unit tests (:mod:`streaming.polar_sdk_vectors`),
+  each naming its test, with this codec's decode;
 - ``sequencer.json``: short frame streams (4-sample H10 frames) in arrival order with the events
   and the ordered chunks the sequencer must produce;
 - ``decision.json``: probability sequences with the above-threshold flags and debounced findings;
 - ``live_polar_h10.json``, ``live_movesense.json``: whole streams (clean, drop, duplicate, reorder,
-  noise, flat line, saturation, a wrong amplitude scale) through the live loop, with a scripted
-  stand-in for the model
+  noise, flat line, saturation, a wrong amplitude scale, strap clocks off by 2 % and 5 %; Movesense:
+  a drop with the next frame 2 / 3 ms late) through the live loop, with a scripted stand-in for the model
   (``model_outputs``, one per classified window, in order), and per window: status, reason,
   quality, R peaks, heart rate, probabilities, above-threshold classes and shown findings; for the
   clean stream also the raw window (device units) and the model input.
@@ -30,7 +33,7 @@ from contract.heart_rate import r_peaks
 from contract.labels import CINC2017
 from contract.preprocessing import MODEL_RATE
 from contract.synthetic import synthetic_ecg
-from streaming import movesense, polar_pmd
+from streaming import movesense, polar_pmd, polar_sdk_vectors
 from streaming.devices import Device, get_device
 from streaming.errors import FrameError
 from streaming.live import LiveLoop, WindowResult, streaming_numbers
@@ -54,17 +57,62 @@ def _error_case(decode, data: bytes) -> dict:
     raise AssertionError(f"{data.hex()} decoded but a golden error case must fail")
 
 
-def polar_codec() -> dict:
-    """Commands, responses, frames and failing bytes of the Polar PMD codec."""
-    settings_answer = polar_pmd.encode_control_point_response(
-        polar_pmd.Op.GET_MEASUREMENT_SETTINGS, 0, parameters=bytes.fromhex("0001820001010e00"))
+def _response_entry(r: polar_pmd.ControlPointResponse) -> dict:
+    return {"op": r.op, "measurement_type": r.measurement_type, "status": r.status, "status_text": r.status_text,
+            "more": r.more, "settings": _settings_entry(r.settings())}
+
+
+def _settings_entry(settings: dict) -> dict:
+    return {k.name: v for k, v in settings.items()}
+
+
+def _notice_entry(n: polar_pmd.MeasurementStopped) -> dict:
+    return {"measurement_types": list(n.measurement_types), "ecg": n.ecg, "message": n.message}
+
+
+def _parts_error_case(parts: list[bytes]) -> dict:
+    try:
+        polar_pmd.join_control_point_responses(parts)
+    except FrameError as e:
+        return {"parts": [p.hex() for p in parts], "error": type(e).__name__, "message": str(e)}
+    raise AssertionError(f"{[p.hex() for p in parts]} joined but a golden error case must fail")
+
+
+def _polar_control_point() -> dict:
+    """Responses, the sensor's stop notices, multi-part responses and settings blocks."""
+    response = polar_pmd.encode_control_point_response
+    settings_answer = response(polar_pmd.Op.GET_MEASUREMENT_SETTINGS, 0, parameters=bytes.fromhex("0001820001010e00"))
     responses = []
-    for data in (settings_answer, polar_pmd.encode_control_point_response(2, 0),
-                 polar_pmd.encode_control_point_response(2, 0, status=8), polar_pmd.encode_control_point_response(3, 0, status=6)):
-        r = polar_pmd.decode_control_point_response(data)
-        responses.append({"hex": data.hex(), "op": r.op, "measurement_type": r.measurement_type, "status": r.status,
-                          "status_text": r.status_text, "more": r.more,
-                          "settings": {k.name: v for k, v in r.settings().items()}})
+    for data in (settings_answer, response(2, 0), response(2, 0, status=8), response(3, 0, status=6)):
+        responses.append({"hex": data.hex(), **_response_entry(polar_pmd.decode_control_point(data))})
+    notices = [{"hex": h, **_notice_entry(polar_pmd.decode_control_point(bytes.fromhex(h)))}
+               for h in ("0100", "01010000", "0102", "0104")]
+    # a get-settings answer in two parts, split inside the sample-rate value
+    parts = [response(1, 0, more=True, parameters=bytes.fromhex("000182")),
+             response(1, 0, parameters=bytes.fromhex("0001010e00"))]
+    joined = polar_pmd.join_control_point_responses(parts)
+    join = {"parts": [p.hex() for p in parts], **_response_entry(joined), "parameters_hex": joined.parameters.hex()}
+    join_errors = [_parts_error_case(p) for p in (
+        [], parts[:1], [response(1, 0, parameters=b"\x00"), parts[1]], [parts[0], response(2, 0, parameters=b"\x01")],
+        [parts[0], response(1, 0, status=8)])]
+    # every setting type the SDK lists after FACTOR: SECURITY's 16-byte key, the derived-measurement ones
+    block = bytes.fromhex("00018200" "0601" "000102030405060708090a0b0c0d0e0f" "07020001" "080102" "09013400"
+                          "0a01e8030000" "0b01e8030000" "0c0105")
+    return {
+        "control_point_responses": responses,
+        "control_point_notices": notices,
+        "control_point_errors": [_error_case(polar_pmd.decode_control_point, b)
+                                 for b in (b"\xf0\x01\x00", b"", b"\x02\x00", b"\x01" + bytes(512))],
+        "control_point_joins": [join],
+        "control_point_join_errors": join_errors,
+        "settings_blocks": [{"hex": block.hex(), "settings": _settings_entry(polar_pmd.decode_settings(block))}],
+        "settings_errors": [_error_case(polar_pmd.decode_settings, b) for b in (
+            bytes.fromhex("00018200" "0d0100"), bytes.fromhex("0601") + bytes(15))],
+    }
+
+
+def polar_codec() -> dict:
+    """Commands, control-point values, frames and failing bytes of the Polar PMD codec."""
     small = np.array([0, 1, -1, 1000, -1000, polar_pmd.SAMPLE_MAX_UV, polar_pmd.SAMPLE_MIN_UV])
     full = np.round(synthetic_ecg(130, 1.0, seed=7)[0, :polar_pmd.H10_SAMPLES_PER_FRAME] * 1000).astype(np.int64)
     frames = []
@@ -74,7 +122,7 @@ def polar_codec() -> dict:
         frames.append({"hex": data.hex(), "timestamp_ns": f.timestamp_ns, "samples_uv": f.samples_uv.tolist()})
     ok = bytes.fromhex(frames[0]["hex"])
     bad = [ok[:9], ok[:10], ok[:-1], bytes([2]) + ok[1:], ok[:9] + b"\x80" + ok[10:], ok[:9] + b"\x03" + ok[10:],
-           ok[:9] + b"\x0b" + ok[10:], bytes(10) + bytes(3 * 168)]
+           ok[:9] + b"\x0b" + ok[10:], bytes(10) + bytes(3 * 168), ok[:9] + b"\x0d" + ok[10:], ok[:9] + b"\x0e" + ok[10:]]
     return {
         "source": "Polar BLE SDK (github.com/polarofficial/polar-ble-sdk), Android pmd/*.kt; see streaming/polar_pmd.py",
         "uuids": {"service": polar_pmd.SERVICE_UUID, "control_point": polar_pmd.CONTROL_POINT_UUID,
@@ -85,12 +133,39 @@ def polar_codec() -> dict:
                      "stop_ecg": polar_pmd.stop_command().hex()},
         "start_sequence": [c.hex() for c in get_device("polar-h10").start_commands()],
         "stop_sequence": [c.hex() for c in get_device("polar-h10").stop_commands()],
-        "control_point_responses": responses,
-        "control_point_errors": [_error_case(polar_pmd.decode_control_point_response, b)
-                                 for b in (b"\xf0\x01\x00", b"\x01\x01\x00\x00")],
+        **_polar_control_point(),
         "ecg_frames": frames,
         "ecg_frame_errors": [_error_case(polar_pmd.decode_ecg_frame, b) for b in bad],
     }
+
+
+def polar_sdk_cases() -> dict:
+    """The byte vectors of Polar's SDK tests (:mod:`streaming.polar_sdk_vectors`) with this codec's decode."""
+    def cited(v: polar_sdk_vectors.SdkVector) -> dict:
+        return {"repository": polar_sdk_vectors.REPOSITORY, "path": polar_sdk_vectors.TEST_ROOT + v.path,
+                "test": v.test, "hex": v.hex, "sdk_asserts": v.sdk_asserts}
+
+    frames, frame_errors, control_point = [], [], []
+    for v in polar_sdk_vectors.ECG_FRAMES:
+        try:
+            f = polar_pmd.decode_ecg_frame(bytes.fromhex(v.hex))
+            frames.append({**cited(v), "timestamp_ns": f.timestamp_ns, "samples_uv": f.samples_uv.tolist()})
+        except FrameError as e:
+            frame_errors.append({**cited(v), "error": type(e).__name__, "message": str(e)})
+    for v in polar_sdk_vectors.CONTROL_POINT:
+        value = polar_pmd.decode_control_point(bytes.fromhex(v.hex))
+        if isinstance(value, polar_pmd.MeasurementStopped):
+            control_point.append({**cited(v), "kind": "measurement_stopped", **_notice_entry(value)})
+        else:
+            control_point.append({**cited(v), "kind": "response", "op": value.op, "measurement_type": value.measurement_type,
+                                  "status": value.status, "status_text": value.status_text, "more": value.more,
+                                  "parameters_hex": value.parameters.hex()})
+    settings = [{**cited(v), "settings": _settings_entry(polar_pmd.decode_settings(bytes.fromhex(v.hex)))}
+                for v in polar_sdk_vectors.SETTINGS]
+    return {"source": "bytes copied from the unit tests of Polar's BLE SDK (each case names its test); the other "
+                      "fields are this codec's decode, sdk_asserts what the SDK test asserts",
+            "ecg_frames": frames, "ecg_frame_errors": frame_errors, "control_point": control_point,
+            "settings": settings}
 
 
 def movesense_codec() -> dict:
@@ -109,7 +184,8 @@ def movesense_codec() -> dict:
         r = movesense.decode_command_result(data)
         results.append({"hex": data.hex(), "reference": r.reference, "status": r.status, "payload_hex": r.payload.hex()})
     ok = bytes.fromhex(notes[0]["hex"])
-    bad = [ok[:1], ok[:6], ok[:-1], bytes([3]) + ok[1:], bytes([1]) + ok[1:], bytes([2, 99]) + bytes(4 + 4 * 127)]
+    bad = [ok[:1], ok[:6], ok[:-1], bytes([3]) + ok[1:], bytes([1]) + ok[1:], bytes([2, 99]) + bytes(4 + 4 * 127),
+           bytes([4]) + ok[1:]]
     return {
         "source": "Movesense gatt_sensordata_app (movesense-device-lib samples) and /Meas/ECG; see streaming/movesense.py",
         "uuids": {"service": movesense.SERVICE_UUID, "command": movesense.COMMAND_UUID, "data": movesense.DATA_UUID},
@@ -158,7 +234,7 @@ def sequencer_cases() -> dict:
         "clock_jump_back": f[:4] + [frame(k, -60 * 10 ** 9) for k in range(4, 8)],
         # backward steps within the jump limit: onto held-back frames, onto released ones, and by
         # exactly one frame (same timestamp as the previous frame, other bytes: not a duplicate)
-        "clock_step_back_held": f[:6] + [frame(k, -round(1.5 * frame_ns)) for k in range(6, 10)],
+        "clock_step_back_held": f[:6] + [frame(k, -round(1.25 * frame_ns)) for k in range(6, 10)],
         "clock_step_back_released": f[:6] + [frame(k, -round(4 * frame_ns)) for k in range(6, 10)],
         "clock_step_back_one_frame": f[:6] + [frame(k, -round(frame_ns)) for k in range(6, 10)],
     }
@@ -255,6 +331,11 @@ def live_cases(device: Device) -> dict:
             "flatline": Faults(flatlines=((6.0, 9.0),)),
             "saturation": Faults(saturate_mv=0.6),
             "amplitude": Faults(gain=30.0),  # a 1 mV ECG read 30 times too large: beyond the H10's ±20 mV
+            # a strap whose clock is off (H10: ±2 %, ±5 % over temperature): contiguous, a drop still a gap
+            "drift_minus_2pct": Faults(clock_error=-0.02),
+            "drift_plus_2pct": Faults(clock_error=0.02),
+            "drift_minus_5pct": Faults(clock_error=-0.05),
+            "drift_plus_5pct_drop": Faults(clock_error=0.05, drop=0.03, seed=6),
         }
     else:
         faults = {"clean": Faults(), "drop": Faults(drop=0.01, seed=3)}  # drops frame 10 only
@@ -269,6 +350,7 @@ def live_cases(device: Device) -> dict:
             **({"late_ms": {"frame": 11, "ms": jitter[name], "after_dropping_frame": 10}} if name in jitter else {}),
             "faults": {"drop": f.drop, "duplicate": f.duplicate, "reorder": f.reorder, "noise_mv": f.noise_mv,
                        "flatlines": [list(x) for x in f.flatlines], "saturate_mv": f.saturate_mv, "gain": f.gain,
+                       "clock_error": f.clock_error,
                        "seed": f.seed},
             "frames": [x.hex() for x in frames],
             "events": [i.to_dict() for i in items if isinstance(i, Event)],
@@ -288,6 +370,7 @@ def build_all() -> dict[str, str]:
     docs = {
         "polar_h10_codec.json": polar_codec(),
         "movesense_codec.json": movesense_codec(),
+        "polar_sdk_vectors.json": polar_sdk_cases(),
         "sequencer.json": sequencer_cases(),
         "decision.json": decision_cases(),
         "live_polar_h10.json": live_cases(get_device("polar-h10")),

@@ -13,7 +13,11 @@ Layouts follow Movesense's public ``gatt_sensordata_app`` sample (movesense-devi
   2-byte big-endian HTTP status, or text for HELLO), DATA = 2 (payload the SBEM-serialised
   resource). For ``/Meas/ECG/<rate>`` the payload is a u32 LE timestamp in milliseconds (local
   clock, of the *first* sample) then int32 LE samples (16 per notification with the sample's
-  default buffering).
+  default buffering). Newer firmware of the sample (``GATTSensorDataClient.cpp`` with FETCH_LOG,
+  e.g. alexisduque/movesense-device-lib at c9c1226) adds DATA_PART2 = 3 and DATA_PART3 = 4: "in
+  case the subscription data is larger than fits in the single BLE packet", the payload goes on in
+  the next notifications (clients append their bytes 2… to the DATA payload). An ECG notification
+  is sent whole as DATA; a part 2/3 reaching this decoder is refused by name (:class:`UnsupportedFrame`).
 - ECG rates: 125, 128, 200, 250, 256, 500, 512 Hz. One sample LSB is 1/20/2^17 V (0.381 µV), as
   stated by the Movesense team (stackoverflow.com/q/68001451); verify on the firmware you ship.
 """
@@ -24,7 +28,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from streaming.errors import FrameError, OversizedFrame, TruncatedFrame, UnknownMeasurementType
+from streaming.errors import FrameError, OversizedFrame, TruncatedFrame, UnknownMeasurementType, UnsupportedFrame
 
 SERVICE_UUID = "34802252-7185-4d5d-b431-630e7050e8f0"
 COMMAND_UUID = "34800001-7185-4d5d-b431-630e7050e8f0"
@@ -54,6 +58,8 @@ class Response(IntEnum):
 
     COMMAND_RESULT = 1
     DATA = 2
+    DATA_PART2 = 3
+    DATA_PART3 = 4
 
 
 def _check_reference(reference: int) -> None:
@@ -145,6 +151,9 @@ def encode_ecg_notification(samples: np.ndarray, timestamp_ms: int, reference: i
 def decode_ecg_notification(data: bytes) -> EcgNotification:
     """Decode a DATA notification carrying ``/Meas/ECG`` samples."""
     data = _checked(data)
+    if data[0] in (Response.DATA_PART2, Response.DATA_PART3):
+        raise UnsupportedFrame(f"GSP notification type {data[0]} ({Response(data[0]).name}) continues a DATA notification "
+                               f"split across BLE packets: not supported (an ECG notification comes whole as DATA)")
     if data[0] != Response.DATA:
         raise UnknownMeasurementType(f"GSP notification type {data[0]} is not DATA (2)")
     body = data[HEADER_BYTES:]

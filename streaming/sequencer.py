@@ -4,11 +4,18 @@ Each decoded frame carries the sensor-clock time of its first sample. The sequen
 last ``REORDER_DEPTH`` frames back, sorted by time, so frames swapped by an app's queues are put
 back in order; it then compares each released frame with the time the previous one ended:
 
-- within ``GAP_TOLERANCE_SAMPLES`` of it: contiguous;
+- within ``tolerance_samples(n)`` of it (``GAP_TOLERANCE_SAMPLES`` plus 5 % of the previous frame's
+  ``n`` samples): contiguous;
 - later by more: a **gap** of ``floor(d + 0.5)`` missing samples (``d`` = lateness in samples); the
   stream index skips them, so a window that spans them is never complete;
 - later by more than ``CLOCK_JUMP_SECONDS``, or earlier than the previous end: a **clock_jump**;
   the stream restarts (windows are cut afresh from the next sample).
+
+Times are turned into samples at the sensor's own rate, estimated from the timestamps of the current
+segment (:func:`contract.sequencing.estimated_rate`): a strap whose clock runs up to 5 % off its
+nominal rate stays contiguous, and a dropped frame is still a gap. Windows are still cut and
+resampled at the nominal rate, so a drifted strap's ECG is stretched by its drift (a heart rate 2 %
+off at 2 % drift).
 
 At arrival a frame whose bytes equal one of the last ``DUPLICATE_MEMORY`` frames is a
 **duplicate** (dropped). A frame whose time overlaps samples already seen is one of two things:
@@ -30,9 +37,10 @@ import numpy as np
 from contract.sequencing import (
     CLOCK_JUMP_SECONDS,
     DUPLICATE_MEMORY,
-    GAP_TOLERANCE_SAMPLES,
     REORDER_DEPTH,
+    estimated_rate,
     missing_samples,
+    tolerance_samples,
 )
 from streaming.devices import DecodedFrame, Device
 from streaming.errors import FrameError
@@ -79,7 +87,9 @@ class FrameSequencer:
 
     def __init__(self, device: Device) -> None:
         self.device = device
-        self.rate = device.rate
+        self.rate = float(device.rate)  # the sensor's estimated rate (contract.sequencing.estimated_rate)
+        self.previous_samples = device.samples_per_frame  # samples in the last released frame
+        self.segment_start_index = 0
         self.pending: list[_Pending] = []
         self.recent: deque[bytes] = deque(maxlen=DUPLICATE_MEMORY)
         self.gaps: deque[tuple[float, float]] = deque(maxlen=DUPLICATE_MEMORY)  # sensor-clock seconds
@@ -103,7 +113,7 @@ class FrameSequencer:
             early_s = self.next_time_s - frame.first_sample_s
             if abs(early_s) > CLOCK_JUMP_SECONDS or self._steps_back(frame):
                 return self.flush() + self._release(item)
-            if early_s * self.rate > GAP_TOLERANCE_SAMPLES:
+            if early_s * self.rate > tolerance_samples(self.previous_samples):
                 return [Event("late", arrival, at_sample=self.next_index)]
         if self.pending and item < self.pending[-1]:
             out.append(Event("reordered", arrival))
@@ -116,7 +126,7 @@ class FrameSequencer:
     def _steps_back(self, frame: DecodedFrame) -> bool:
         """Whether ``frame`` overlaps samples already seen (released or held back) outside a gap:
         the sensor clock stepped back."""
-        tol = GAP_TOLERANCE_SAMPLES / self.rate
+        tol = tolerance_samples(self.previous_samples) / self.rate
         start, end = frame.first_sample_s, frame.first_sample_s + frame.samples_mv.size / self.rate
         if start < self.next_time_s - tol:
             if end <= self.segment_start_s + tol:  # before the segment's first sample: reordered too far
@@ -137,20 +147,25 @@ class FrameSequencer:
         restart = self.next_time_s is None
         if not restart:
             late = (frame.first_sample_s - self.next_time_s) * self.rate
-            if late < -GAP_TOLERANCE_SAMPLES or late > CLOCK_JUMP_SECONDS * self.rate:
+            tol = tolerance_samples(self.previous_samples)
+            if late < -tol or late > CLOCK_JUMP_SECONDS * self.rate:
                 out.append(Event("clock_jump", item.arrival, at_sample=self.next_index))
                 restart = True
                 self.gaps.clear()
-            elif late > GAP_TOLERANCE_SAMPLES:
+            elif late > tol:
                 missing = missing_samples(late)
                 out.append(Event("gap", item.arrival, at_sample=self.next_index, missing_samples=missing))
                 self.gaps.append((self.next_time_s, frame.first_sample_s))
                 self.next_index += missing
         if restart:
             self.segment_start_s = frame.first_sample_s
+            self.segment_start_index = self.next_index
+        self.rate = estimated_rate(self.device.rate, self.next_index - self.segment_start_index,
+                                   frame.first_sample_s - self.segment_start_s, self.rate)
         n = frame.samples_mv.size
         out.append(Chunk(self.next_index, frame.samples_mv, restart=restart))
         self.next_index += n
+        self.previous_samples = n
         self.next_time_s = frame.first_sample_s + n / self.rate
         self.recent.append(item.data)
         return out

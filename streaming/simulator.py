@@ -34,6 +34,7 @@ class Faults:
     flatlines: tuple[tuple[float, float], ...] = ()
     saturate_mv: float | None = None
     gain: float = 1.0
+    clock_error: float = 0.0  # the sensor samples at rate * (1 + clock_error) while its timestamps keep true time
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -45,6 +46,8 @@ class Faults:
             raise InputError(f"--noise {self.noise_mv}: must be a finite number >= 0 mV")
         if not (isfinite(self.gain) and self.gain > 0):
             raise InputError(f"--gain {self.gain}: must be a finite number > 0")
+        if not (isfinite(self.clock_error) and abs(self.clock_error) < 0.5):
+            raise InputError(f"--clock-error {self.clock_error}: must be a finite fraction in (-0.5, 0.5)")
         if self.saturate_mv is not None and not (isfinite(self.saturate_mv) and self.saturate_mv > 0):
             raise InputError(f"--saturate {self.saturate_mv}: must be a finite number > 0 mV")
         for start, stop in self.flatlines:
@@ -83,7 +86,9 @@ def simulate(device: Device, signal_mv: np.ndarray, faults: Faults = Faults()) -
     rng = np.random.default_rng(faults.seed)
     x = degrade(signal_mv, device.rate, faults, rng)
     n = device.samples_per_frame
-    frames = [device.encode(x[i:i + n], i, clock_start(device)) for i in range(0, x.size, n)]  # last may be short
+    true_rate = device.rate * (1 + faults.clock_error)
+    frames = [device.encode(x[i:i + n], i, clock_start(device), true_rate)  # the last may be short
+              for i in range(0, x.size, n)]
     if not frames:
         raise InputError(f"signal of {x.size} samples is empty")
     sent: list[bytes] = []

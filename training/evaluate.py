@@ -3,7 +3,7 @@
 (``python -m export.evaluate --model X.pte`` evaluates an exported program the same way.)
 
 Prints the per-class table and ends with one summary line:
-``macro_f1=… micro_f1=… macro_auroc=… n=…`` (ptbxl17, at the checkpoint's thresholds) or
+``macro_f1=… micro_f1=… macro_auroc=… [macro_classes=K] n=…`` (ptbxl17, at the checkpoint's thresholds) or
 ``f1_nao=… f1_noisy=… n=…`` (cinc2017). Any folder in a supported layout is evaluated as a whole
 unless ``--folds`` picks some of its PTB-XL folds, or ``--split validation`` the validation records
 the model was tuned on (its PTB-XL fold, or its seeded CinC 2017 split of the same folder).

@@ -56,20 +56,28 @@ def prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
 
 
 def multilabel_report(y: np.ndarray, prob: np.ndarray, thresholds: np.ndarray, codes: list[str]) -> dict:
-    """Per-class positives, precision, recall, F1, AUROC and the macro/micro summary."""
+    """Per-class positives, precision, recall, F1, AUROC and the macro/micro summary.
+
+    A class without positives in ``y`` (an external set) has precision, recall, F1 and AUROC ``None``
+    (n/a, not 0): the macro means cover the classes with positives, ``macro_classes`` says how many
+    and ``classes_without_positives`` which are left out."""
     pred = prob >= np.asarray(thresholds)[None, :]
     per_class = []
     for c, code in enumerate(codes):
-        p, r, f = prf(y[:, c], pred[:, c])
-        per_class.append({"code": code, "positives": int(y[:, c].sum()), "precision": p, "recall": r, "f1": f,
-                          "auroc": auroc(y[:, c], prob[:, c]), "threshold": float(thresholds[c])})
-    aucs = [pc["auroc"] for pc in per_class if not np.isnan(pc["auroc"])]
+        positives = int(y[:, c].sum())
+        p, r, f = prf(y[:, c], pred[:, c]) if positives else (None, None, None)
+        a = auroc(y[:, c], prob[:, c])
+        per_class.append({"code": code, "positives": positives, "precision": p, "recall": r, "f1": f,
+                          "auroc": None if np.isnan(a) else a, "threshold": float(thresholds[c])})
     present = [pc for pc in per_class if pc["positives"] > 0]
+    aucs = [pc["auroc"] for pc in present if pc["auroc"] is not None]
     return {
         "n": int(len(y)),
         "macro_f1": float(np.mean([pc["f1"] for pc in present])) if present else float("nan"),
         "micro_f1": prf(y.ravel(), pred.ravel())[2],
         "macro_auroc": float(np.mean(aucs)) if aucs else float("nan"),
+        "macro_classes": len(present),
+        "classes_without_positives": [pc["code"] for pc in per_class if pc["positives"] == 0],
         "per_class": per_class,
     }
 

@@ -18,11 +18,15 @@ def format_table(task: Task, rep: dict) -> str:
     lines = [f"{'class':<10} {'pos':>5} {'prec':>6} {'rec':>6} {'f1':>6} {'auroc':>6}"
              + (f" {'thr':>5}" if task.multi_label else "")]
     for pc in rep["per_class"]:
-        line = (f"{pc['code']:<10} {pc['positives']:>5} {pc['precision']:>6.3f} {pc['recall']:>6.3f} "
-                f"{pc['f1']:>6.3f} {pc['auroc']:>6.3f}")
+        line = (f"{pc['code']:<10} {pc['positives']:>5} {_num(pc['precision'])} {_num(pc['recall'])} "
+                f"{_num(pc['f1'])} {_num(pc['auroc'])}")
         if task.multi_label:
             line += f" {pc['threshold']:>5.2f}"
         lines.append(line)
+    if rep.get("classes_without_positives"):
+        absent = rep["classes_without_positives"]
+        lines.append(f"macro over {rep['macro_classes']} of {len(rep['per_class'])} classes; n/a (no positives "
+                     f"in this set): {', '.join(absent)}")
     if (gate := rep.get("noisy_gate")) is not None:
         lines.append(f"quality gate ('~'): rejects {gate['noisy_rejected']}/{gate['noisy']} noisy recordings "
                      f"({_share(gate['noisy_rejected'], gate['noisy'])}), wrongly rejects "
@@ -30,14 +34,22 @@ def format_table(task: Task, rep: dict) -> str:
     return "\n".join(lines)
 
 
+def _num(v: float | None) -> str:
+    """A table cell: three decimals, or n/a for a class without positives."""
+    return f"{'n/a':>6}" if v is None else f"{v:>6.3f}"
+
+
 def _share(k: int, n: int) -> str:
     return f"{100 * k / n:.1f} %" if n else "n/a"
 
 
 def summary_line(task: Task, rep: dict) -> str:
-    """The closing line scripts parse: ``macro_f1=… micro_f1=… macro_auroc=… n=…`` or ``f1_nao=… f1_noisy=… n=…``."""
+    """The closing line scripts parse: ``macro_f1=… micro_f1=… macro_auroc=… [macro_classes=K] n=…`` (every value a
+    number; the count of classes the macros cover only when some class has no positives) or ``f1_nao=… f1_noisy=… n=…``."""
     if task.multi_label:
-        return f"macro_f1={rep['macro_f1']:.4f} micro_f1={rep['micro_f1']:.4f} macro_auroc={rep['macro_auroc']:.4f} n={rep['n']}"
+        covered = f" macro_classes={rep['macro_classes']}" if rep.get("classes_without_positives") else ""
+        return (f"macro_f1={rep['macro_f1']:.4f} micro_f1={rep['micro_f1']:.4f} macro_auroc={rep['macro_auroc']:.4f}"
+                f"{covered} n={rep['n']}")
     return f"f1_nao={rep['f1_nao']:.4f} f1_noisy={rep['f1_noisy']:.4f} n={rep['n']}"
 
 
@@ -50,7 +62,7 @@ def write_plots(folder: Path, task: Task, y: np.ndarray, prob: np.ndarray, thres
     written = []
 
     fig, ax = plt.subplots(figsize=(10, 4))
-    f1 = [pc["f1"] for pc in rep["per_class"]]
+    f1 = [pc["f1"] or 0.0 for pc in rep["per_class"]]  # n/a (no positives) drawn as an empty bar
     bars = ax.bar(range(len(codes)), f1, color="tab:blue")
     for b, pc in zip(bars, rep["per_class"]):
         ax.text(b.get_x() + b.get_width() / 2, b.get_height() + 0.01, f"n={pc['positives']}", ha="center",

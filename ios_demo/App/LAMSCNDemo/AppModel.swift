@@ -84,9 +84,11 @@ final class AppModel {
 
     func connect(_ sensor: DiscoveredSensor) {
         bluetooth.stopScan()
+        guard let manifest else { return }
         do {
             let device = try Device.named(sensor.kind.rawValue)
-            let (frames, statuses) = bluetooth.connect(sensor, device: device)
+            let (frames, statuses) = bluetooth.connect(sensor, device: device,
+                                                       noDataSeconds: manifest.live.noDataSeconds)
             statusTask = Task {
                 for await s in statuses {
                     switch s {

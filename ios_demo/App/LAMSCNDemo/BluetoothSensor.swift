@@ -67,7 +67,8 @@ final class BluetoothSensor: NSObject, @unchecked Sendable {
 
     /// Connect to a discovered sensor and start its ECG stream: frames for the live loop, and
     /// status lines for the screen. Both streams end when the session ends.
-    func connect(_ sensor: DiscoveredSensor, device: Device) -> (frames: AsyncStream<[UInt8]>, status: AsyncStream<SensorStatus>) {
+    func connect(_ sensor: DiscoveredSensor, device: Device,
+                 noDataSeconds: Double) -> (frames: AsyncStream<[UInt8]>, status: AsyncStream<SensorStatus>) {
         let (frames, framesContinuation) = AsyncStream.makeStream(of: [UInt8].self)
         let (status, statusContinuation) = AsyncStream.makeStream(of: SensorStatus.self)
         queue.async {
@@ -78,7 +79,7 @@ final class BluetoothSensor: NSObject, @unchecked Sendable {
                 return
             }
             central.stopScan()
-            self.connection = Connection(peripheral: peripheral, session: SensorSession(device: device),
+            self.connection = Connection(peripheral: peripheral, session: SensorSession(device: device, noDataSeconds: noDataSeconds),
                                          frames: framesContinuation, status: statusContinuation)
             statusContinuation.yield(.message("connecting to \(sensor.name)"))
             central.connect(peripheral)

@@ -12,6 +12,8 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         case oversized = "OversizedFrame"
         case unknownMeasurementType = "UnknownMeasurementType"
         case unknownFrameType = "UnknownFrameType"
+        case unknownSettingType = "UnknownSettingType"
+        case mismatchedParts = "MismatchedParts"
         case unsupported = "UnsupportedFrame"
     }
 

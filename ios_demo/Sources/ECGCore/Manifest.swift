@@ -20,9 +20,12 @@ public struct LiveNumbers: Codable, Sendable, Equatable {
     public let quality: QualityNumbers
     public let heartRate: HeartRateNumbers
     public let debounce: Debounce
+    /// Seconds without an ECG notification after the start that end the session (`live.no_data_rule`).
+    public let noDataSeconds: Double
 
     enum CodingKeys: String, CodingKey {
         case hopSeconds = "hop_seconds", sequencer, quality, heartRate = "heart_rate", debounce
+        case noDataSeconds = "no_data_seconds"
     }
 }
 
@@ -202,6 +205,7 @@ public struct Manifest: Decodable, Sendable {
         let rule = task.multiLabel ? "threshold" : "scaled_argmax"
         try require(decision.rule == rule, "decision/rule: '\(decision.rule)' for a task whose rule is '\(rule)'")
         try require(live.hopSeconds > 0, "live/hop_seconds: must be > 0")
+        try require(live.noDataSeconds > 0 && live.noDataSeconds.isFinite, "live/no_data_seconds: must be > 0")
         try require(live.debounce.debounceWindows >= 1, "live/debounce/debounce_windows: must be >= 1")
         try require(!artifacts.isEmpty, "artifacts: at least one artifact is required")
         let hex = Set("0123456789abcdef")

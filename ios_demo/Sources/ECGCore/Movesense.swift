@@ -5,6 +5,9 @@ import Foundation
 /// A port of `streaming/movesense.py` (pinned by `golden/streaming/movesense_codec.json`).
 /// Command: `[command][client reference][data]`; notification: `[response type][reference][payload]`,
 /// DATA payload of `/Meas/ECG/<rate>` a u32 LE ms timestamp of the first sample, then int32 LE samples.
+/// DATA_PART2 (3) / DATA_PART3 (4) continue a DATA payload too large for one packet (movesense-device-lib
+/// `samples/gatt_sensordata_app/GATTSensorDataClient.cpp`, FETCH_LOG versions); ECG comes whole as DATA,
+/// so a part reaching the ECG decoder is refused by name (`.unsupported`).
 public enum Movesense {
     public static let serviceUUID = "34802252-7185-4d5d-b431-630e7050e8f0"
     public static let commandUUID = "34800001-7185-4d5d-b431-630e7050e8f0"
@@ -24,7 +27,7 @@ public enum Movesense {
     /// GSP command codes (client to sensor).
     public enum Command: UInt8, Sendable { case hello = 0, subscribe = 1, unsubscribe = 2 }
     /// GSP notification types (sensor to client).
-    public enum Response: UInt8, Sendable { case commandResult = 1, data = 2 }
+    public enum Response: UInt8, Sendable { case commandResult = 1, data = 2, dataPart2 = 3, dataPart3 = 4 }
 
     private static func checkReference(_ reference: UInt8) throws(FrameError) {
         guard reference >= 1 else { throw FrameError(.frame, "GSP client reference \(reference) must be 1..255") }
@@ -89,6 +92,10 @@ public enum Movesense {
     /// Decode a DATA notification carrying `/Meas/ECG` samples.
     public static func decodeEcgNotification(_ data: [UInt8]) throws(FrameError) -> EcgNotification {
         try checked(data)
+        if let part = Response(rawValue: data[0]), part == .dataPart2 || part == .dataPart3 {
+            throw FrameError(.unsupported, "GSP notification type \(data[0]) (\(part == .dataPart2 ? "DATA_PART2" : "DATA_PART3")) "
+                + "continues a DATA notification split across BLE packets: not supported (an ECG notification comes whole as DATA)")
+        }
         guard data[0] == Response.data.rawValue else {
             throw FrameError(.unknownMeasurementType, "GSP notification type \(data[0]) is not DATA (2)")
         }

@@ -2,10 +2,14 @@ import Foundation
 
 /// Polar Measurement Data (PMD) codec for the Polar H10 ECG stream: bytes in, typed values out.
 ///
-/// A port of `streaming/polar_pmd.py` (layouts from Polar's public BLE SDK, pinned by
-/// `golden/streaming/polar_h10_codec.json`). Control point: `[op][measurement type][settings]`;
-/// data: `[measurement type][u64 LE ns timestamp of the last sample][frame type][content]`,
-/// ECG frame type 0 carrying 3-byte signed LE samples in µV.
+/// A port of `streaming/polar_pmd.py` (layouts from Polar's public BLE SDK, polarofficial/polar-ble-sdk
+/// `…/api/ble/model/gatt/client/pmd/`: `BlePMDClient.kt`, `PmdControlPointResponse.kt`, `PmdSetting.kt`,
+/// `PmdDataFrame.kt`; pinned by `golden/streaming/polar_h10_codec.json` and `polar_sdk_vectors.json`).
+/// Control point: `[op][measurement type][settings]`; the sensor indicates a response
+/// `[0xF0][op][type][status][more][parameters]` (`more`: the parameters go on in the next response)
+/// or its own notice `[0x01][stopped types…]` (ONLINE_MEASUREMENT_STOPPED); data:
+/// `[measurement type][u64 LE ns timestamp of the last sample][frame type][content]`, ECG frame
+/// type 0 carrying 3-byte signed LE samples in µV.
 public enum PolarPMD {
     public static let serviceUUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
     public static let controlPointUUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -18,9 +22,12 @@ public enum PolarPMD {
     static let headerBytes = 10
     static let sampleBytes = 3
     static let controlPointResponse: UInt8 = 0xF0
+    static let measurementStopped: UInt8 = 0x01  // PmdControlPointCommandServiceToClient.ONLINE_MEASUREMENT_STOPPED
     static let measurementTypeMask: UInt8 = 0x3F
     static let compressedBit: UInt8 = 0x80
     static let knownFrameTypes: ClosedRange<UInt8> = 0...10
+    /// PPG-only frame types of newer SDKs (iOS `PpgData.swift`: compressed 13, raw 14); no ECG layout.
+    static let ppgFrameTypes: Set<UInt8> = [13, 14]
     public static let sampleMinUV = -(1 << 23)
     public static let sampleMaxUV = (1 << 23) - 1
 
@@ -39,15 +46,19 @@ public enum PolarPMD {
     ]
     public static let ecgMeasurement: UInt8 = 0
 
-    /// PMD setting types and their value sizes in bytes.
+    /// PMD setting types and their value sizes in bytes (`PmdSetting.typeToFieldSize`); SECURITY's
+    /// 16-byte values are keys, decoded byte by byte.
     public enum SettingType: UInt8, Sendable, CaseIterable {
-        case sampleRate = 0, resolution, range, rangeMilliunit, channels, factor
+        case sampleRate = 0, resolution, range, rangeMilliunit, channels, factor, security
+        case derivedMeasurementMethod, sourceMeasurementType, sourceMeasurementSampleRate, sourceMeasurementRange
+        case derivedMeasurementTimeWindow, derivedMeasurementSettingsGroupId
 
         var byteCount: Int {
             switch self {
-            case .sampleRate, .resolution, .range: return 2
-            case .rangeMilliunit, .factor: return 4
-            case .channels: return 1
+            case .sampleRate, .resolution, .range, .sourceMeasurementSampleRate: return 2
+            case .rangeMilliunit, .factor, .sourceMeasurementRange, .derivedMeasurementTimeWindow: return 4
+            case .channels, .derivedMeasurementMethod, .sourceMeasurementType, .derivedMeasurementSettingsGroupId: return 1
+            case .security: return 16
             }
         }
 
@@ -60,6 +71,13 @@ public enum PolarPMD {
             case .rangeMilliunit: return "RANGE_MILLIUNIT"
             case .channels: return "CHANNELS"
             case .factor: return "FACTOR"
+            case .security: return "SECURITY"
+            case .derivedMeasurementMethod: return "DERIVED_MEASUREMENT_METHOD"
+            case .sourceMeasurementType: return "SOURCE_MEASUREMENT_TYPE"
+            case .sourceMeasurementSampleRate: return "SOURCE_MEASUREMENT_SAMPLE_RATE"
+            case .sourceMeasurementRange: return "SOURCE_MEASUREMENT_RANGE"
+            case .derivedMeasurementTimeWindow: return "DERIVED_MEASUREMENT_TIME_WINDOW"
+            case .derivedMeasurementSettingsGroupId: return "DERIVED_MEASUREMENT_SETTINGS_GROUP_ID"
             }
         }
     }
@@ -73,13 +91,19 @@ public enum PolarPMD {
 
     static func measurementName(_ value: UInt8) -> String { measurementNames[value] ?? "unknown" }
 
+    /// The SDK's name of a measurement type, else `type N`.
+    static func measurementLabel(_ value: UInt8) -> String { measurementNames[value] ?? "type \(value)" }
+
     /// A settings block, `[type][count][values LE]…`, as an ordered list.
     public typealias Settings = [(type: SettingType, values: [Int])]
 
-    /// `[type][1][value LE]` for each selected setting, in order.
+    /// `[type][1][value LE]` for each selected setting, in order (numbers only: not SECURITY).
     public static func encodeSettings(_ settings: [(SettingType, Int)]) throws(FrameError) -> [UInt8] {
         var out = [UInt8]()
         for (kind, value) in settings {
+            guard kind != .security else {
+                throw FrameError(.frame, "PMD setting SECURITY is a 16-byte key, not a number: it cannot be encoded from one")
+            }
             let size = kind.byteCount
             guard value >= 0, value < 1 << (8 * size) else {
                 throw FrameError(.frame, "PMD setting \(kind.name) value \(value) does not fit \(size) bytes")
@@ -90,7 +114,8 @@ public enum PolarPMD {
         return out
     }
 
-    /// Parse a settings block (available settings or a start command's selection).
+    /// Parse a settings block (available settings or a start command's selection): unsigned LE values,
+    /// SECURITY keys byte by byte; a type the SDK does not list has no known size: `.unknownSettingType`.
     public static func decodeSettings(_ data: [UInt8]) throws(FrameError) -> Settings {
         var out: Settings = []
         var i = 0
@@ -99,7 +124,8 @@ public enum PolarPMD {
                 throw FrameError(.truncated, "PMD settings truncated at byte \(i): a setting needs a type and a count")
             }
             guard let kind = SettingType(rawValue: data[i]) else {
-                throw FrameError(.frame, "PMD settings: unknown setting type \(data[i]) at byte \(i)")
+                throw FrameError(.unknownSettingType, "PMD settings: unknown setting type \(data[i]) at byte \(i): its value "
+                    + "size is unknown, so the settings after it cannot be read")
             }
             let count = Int(data[i + 1]), size = kind.byteCount
             i += 2
@@ -107,7 +133,9 @@ public enum PolarPMD {
                 throw FrameError(.truncated, "PMD settings truncated: \(kind.name) announces \(count) values of "
                     + "\(size) bytes, \(data.count - i) bytes left")
             }
-            let values = (0..<count).map { Int(littleEndian(data, i + $0 * size, size)) }
+            let values = kind == .security
+                ? data[i..<(i + count * size)].map(Int.init)
+                : (0..<count).map { Int(littleEndian(data, i + $0 * size, size)) }
             if let existing = out.firstIndex(where: { $0.type == kind }) {
                 out[existing].values = values  // a repeated type replaces the earlier one, like Python's dict
             } else {
@@ -158,7 +186,69 @@ public enum PolarPMD {
         public func settings() throws(FrameError) -> Settings { try PolarPMD.decodeSettings(parameters) }
     }
 
-    /// Parse a control-point indication (the status is kept, see `ControlPointResponse.checkStatus`).
+    /// The sensor's own notice that it stopped online measurement(s): a status for the streams named, not an error.
+    public struct MeasurementStopped: Sendable, Equatable {
+        /// The low 6 bits of each byte after 0x01 (the SDK's `PmdMeasurementType.fromId`).
+        public let measurementTypes: [UInt8]
+
+        /// Whether the ECG stream is among the stopped ones.
+        public var ecg: Bool { measurementTypes.contains(PolarPMD.ecgMeasurement) }
+
+        /// One line for the screen, naming the stopped measurements.
+        public var message: String {
+            let named = measurementTypes.map(PolarPMD.measurementLabel).joined(separator: ", ")
+            return "the sensor stopped the measurement (\(named.isEmpty ? "no type named" : named))"
+        }
+    }
+
+    /// What the sensor indicates on the control point.
+    public enum ControlPointValue: Sendable, Equatable {
+        case response(ControlPointResponse)
+        case stopped(MeasurementStopped)
+    }
+
+    /// Parse any control-point indication: a response (0xF0) or a measurement-stopped notice (0x01).
+    public static func decodeControlPoint(_ data: [UInt8]) throws(FrameError) -> ControlPointValue {
+        guard let first = data.first else { throw FrameError(.truncated, "PMD control-point value is empty") }
+        if first == controlPointResponse { return .response(try decodeControlPointResponse(data)) }
+        guard first == measurementStopped else {
+            throw FrameError(.unknownMeasurementType, "PMD control-point byte 0 is \(hexByte(first)): neither a response "
+                + "(0xF0) nor a measurement-stopped notice (0x01)")
+        }
+        guard data.count <= maxAttValue else {
+            throw FrameError(.oversized, "PMD measurement-stopped notice of \(data.count) bytes exceeds \(maxAttValue)")
+        }
+        return .stopped(MeasurementStopped(measurementTypes: data.dropFirst().map { $0 & measurementTypeMask }))
+    }
+
+    /// One response from its parts: every part but the last has `more` set, all answer the same op and
+    /// measurement type, the parameters are concatenated (`BlePMDClient.sendPmdCommand` appends bytes 5… of each part).
+    public static func joinControlPointResponses(_ parts: [[UInt8]]) throws(FrameError) -> ControlPointResponse {
+        guard !parts.isEmpty else { throw FrameError(.truncated, "PMD control-point response: no parts to join") }
+        var responses: [ControlPointResponse] = []
+        for part in parts { responses.append(try decodeControlPointResponse(part)) }
+        let first = responses[0], n = responses.count
+        for (i, r) in responses.enumerated() {
+            let k = i + 1
+            guard r.op == first.op, r.measurementType == first.measurementType else {
+                throw FrameError(.mismatchedParts, "PMD control-point part \(k) answers op \(r.op) "
+                    + "(\(measurementName(r.measurementType))), part 1 op \(first.op) (\(measurementName(first.measurementType)))")
+            }
+            guard k == 1 || r.ok else {
+                throw FrameError(.mismatchedParts, "PMD control-point part \(k) of \(n) has status \(r.status) (\(r.statusText))")
+            }
+            guard k == n || r.more else {
+                throw FrameError(.mismatchedParts, "PMD control-point part \(k) of \(n) says no more parts follow")
+            }
+        }
+        guard !responses[n - 1].more else {
+            throw FrameError(.truncated, "PMD control-point response: part \(n) of \(n) says more parts follow")
+        }
+        return ControlPointResponse(op: first.op, measurementType: first.measurementType, status: first.status, more: false,
+                                    parameters: responses.flatMap(\.parameters))
+    }
+
+    /// Parse a control-point response (byte 0 = 0xF0; the status is kept, see `ControlPointResponse.checkStatus`).
     public static func decodeControlPointResponse(_ data: [UInt8]) throws(FrameError) -> ControlPointResponse {
         guard data.count <= maxAttValue else {
             throw FrameError(.oversized, "PMD control-point response of \(data.count) bytes exceeds \(maxAttValue)")
@@ -220,6 +310,10 @@ public enum PolarPMD {
         if frameType & compressedBit != 0 {
             throw FrameError(.unsupported, "PMD ECG frame type \(hexByte(frameType)) is delta-compressed: "
                 + "not supported (the H10 sends raw type 0)")
+        }
+        guard !ppgFrameTypes.contains(frameType) else {
+            throw FrameError(.unsupported, "PMD ECG frame type \(frameType) is one of the SDK's PPG frame types (13, 14), "
+                + "with no ECG layout: not supported (the H10 sends raw type 0)")
         }
         guard knownFrameTypes.contains(frameType) else {
             throw FrameError(.unknownFrameType, "PMD ECG frame type \(frameType) is not a published frame type")

@@ -84,8 +84,10 @@ public struct QualityGate: Sendable {
         self.numbers = numbers
     }
 
-    /// The verdict on raw leads (mV at `rate` Hz) and their contract intermediates.
-    public func assess(raw: [[Double]], rate: Int, preprocessed: Preprocessed) -> Quality {
+    /// The verdict on raw leads (mV at `rate` Hz) and their contract intermediates; `preprocessed`
+    /// may be nil only when `raw` holds non-finite samples (`Preprocessor.process` refuses those), as
+    /// in `contract.quality.assess_quality`.
+    public func assess(raw: [[Double]], rate: Int, preprocessed: Preprocessed?) -> Quality {
         if raw.contains(where: { !$0.allSatisfy(\.isFinite) }) {
             let leads = raw.map { lead in
                 LeadQuality(minSegmentPtpMV: nil, maxAbsMV: nil, stdMV: nil, saturatedFraction: nil, noiseRatio: nil,
@@ -93,6 +95,7 @@ public struct QualityGate: Sendable {
             }
             return Quality(leads: leads, reasons: ["non_finite"])
         }
+        guard let preprocessed else { preconditionFailure("assess needs the preprocessed window for finite samples") }
         let leads = raw.indices.map { k in
             lead(raw: Array(raw[k].prefix(preprocessed.antialiased[k].count)), rate: rate,
                  filtered: preprocessed.filtered[k], std: preprocessed.leadStd[k])

@@ -4,8 +4,9 @@ import Foundation
 /// returns, feeds back what the sensor sends, and ticks it with a clock (Polar's "codec apart from
 /// transport"). Polar H10: get settings (130 Hz offered?), start, then ECG on the data
 /// characteristic. Movesense: HELLO, SUBSCRIBE `/Meas/ECG/<rate>`; results and ECG share the data
-/// characteristic. Errors, a stop the sensor initiates and no data after starting end the session
-/// with one line for the screen.
+/// characteristic. Errors, a stop of the ECG measurement the sensor initiates (its control-point
+/// notice 0x01) and no data after starting end the session with one line for the screen; a
+/// multi-part Polar response (`more` set) is read once its last part came.
 public struct SensorSession: Sendable {
     /// What the app must do next.
     public enum Action: Sendable, Equatable {
@@ -23,15 +24,18 @@ public struct SensorSession: Sendable {
 
     enum Phase: Sendable, Equatable { case idle, askedSettings, askedStart, saidHello, subscribed, streaming, ended }
 
-    /// Seconds without an ECG notification, after the sensor accepted the start, that end the session.
-    public static let noDataTimeoutSeconds = 5.0
+    /// Seconds without an ECG notification, after the sensor accepted the start, that end the session
+    /// (the manifest's `live.no_data_seconds`).
+    public let noDataTimeoutSeconds: Double
 
     public let device: Device
     private(set) var phase = Phase.idle
     private var lastProgress = 0.0
+    private var responseParts: [[UInt8]] = []
 
-    public init(device: Device) {
+    public init(device: Device, noDataSeconds: Double) {
         self.device = device
+        self.noDataTimeoutSeconds = noDataSeconds
     }
 
     /// The first command to write, at time `now` (seconds on any monotonic clock).
@@ -58,7 +62,17 @@ public struct SensorSession: Sendable {
         guard device.kind == .polarH10, phase != .ended else { return [] }
         let response: PolarPMD.ControlPointResponse
         do {
-            response = try PolarPMD.decodeControlPointResponse(bytes)
+            switch try PolarPMD.decodeControlPoint(bytes) {
+            case let .stopped(notice):
+                return notice.ecg ? end(notice.message) : [.notice(notice.message + "; the ECG stream goes on")]
+            case let .response(part) where part.more || !responseParts.isEmpty:
+                responseParts.append(bytes)
+                guard !part.more else { return [] }
+                defer { responseParts = [] }
+                response = try PolarPMD.joinControlPointResponses(responseParts)
+            case let .response(single):
+                response = single
+            }
         } catch {
             return [.notice("ignored a malformed control-point value: \(error.message)")]
         }
@@ -109,10 +123,10 @@ public struct SensorSession: Sendable {
 
     /// The watchdog: ends the session when the sensor went quiet (or never answered).
     public mutating func tick(now: Double) -> [Action] {
-        guard phase != .ended, phase != .idle, now - lastProgress > Self.noDataTimeoutSeconds else { return [] }
+        guard phase != .ended, phase != .idle, now - lastProgress > noDataTimeoutSeconds else { return [] }
         return end(phase == .streaming
-            ? "no ECG data from the \(device.label) for \(Int(Self.noDataTimeoutSeconds)) s"
-            : "the \(device.label) did not answer the start command within \(Int(Self.noDataTimeoutSeconds)) s")
+            ? "no ECG data from the \(device.label) for \(Int(noDataTimeoutSeconds)) s"
+            : "the \(device.label) did not answer the start command within \(Int(noDataTimeoutSeconds)) s")
     }
 
     private mutating func movesenseResult(_ bytes: [UInt8], now: Double) -> [Action] {

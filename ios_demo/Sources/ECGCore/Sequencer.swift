@@ -6,12 +6,35 @@ public struct SequencerNumbers: Codable, Sendable, Equatable {
     public let gapToleranceSamples: Double
     public let clockJumpSeconds: Double
     public let duplicateMemoryFrames: Int
+    /// How far off its nominal rate a sensor's clock may run (0.05: the Polar H10's 130 Hz is ±5 %
+    /// over its temperature range).
+    public let maxClockDrift: Double
+    /// A segment's own rate is used once its samples span this long (seconds).
+    public let rateEstimateSeconds: Double
 
     enum CodingKeys: String, CodingKey {
         case reorderDepthFrames = "reorder_depth_frames"
         case gapToleranceSamples = "gap_tolerance_samples"
         case clockJumpSeconds = "clock_jump_seconds"
         case duplicateMemoryFrames = "duplicate_memory_frames"
+        case maxClockDrift = "max_clock_drift"
+        case rateEstimateSeconds = "rate_estimate_seconds"
+    }
+
+    /// `live.sequencer.rate_rule` (`contract.sequencing.estimated_rate`): the sensor's real rate over a
+    /// segment, `samples` released between two first-sample times `seconds` apart, clamped to
+    /// `nominal * (1 ± maxClockDrift)`; `previous` (the last estimate, or the nominal rate) until
+    /// `seconds` reaches `rateEstimateSeconds`.
+    public func estimatedRate(nominal: Double, samples: Int, seconds: Double, previous: Double) -> Double {
+        if seconds < rateEstimateSeconds { return previous }
+        let lo = nominal * (1 - maxClockDrift), hi = nominal * (1 + maxClockDrift)
+        return min(max(Double(samples) / seconds, lo), hi)
+    }
+
+    /// `live.sequencer.tolerance_rule` (`contract.sequencing.tolerance_samples`): how far (in samples)
+    /// a frame may start from where the previous one of `frameSamples` samples ended and still be contiguous.
+    public func toleranceSamples(_ frameSamples: Int) -> Double {
+        gapToleranceSamples + maxClockDrift * Double(frameSamples)
     }
 }
 
@@ -52,15 +75,17 @@ public enum SequencedItem: Sendable, Equatable {
 /// Frames in arrival order -> contiguous samples on a stream index, plus what went wrong.
 ///
 /// A port of `streaming/sequencer.py`: frames are held back `reorderDepthFrames` deep and sorted
-/// by time; a released frame later than the previous end by more than the tolerance opens a gap,
-/// one far off (or earlier) is a clock jump that restarts the stream. At arrival, duplicates
+/// by time; a released frame later than the previous end by more than the tolerance
+/// (`toleranceSamples` of the previous frame's size) opens a gap, one far off (or earlier) is a clock
+/// jump that restarts the stream. Times are turned into samples at the sensor's estimated rate
+/// (`estimatedRate`, updated after each released frame), so a clock running up to `maxClockDrift`
+/// off its nominal rate stays contiguous. At arrival, duplicates
 /// (identical bytes) and late frames (inside a recorded gap) are dropped; a frame overlapping
 /// samples already seen anywhere else means the clock stepped back: held-back frames are released
 /// and the frame starts a new segment. Bytes that do not decode are a `bad_frame` event.
 public struct FrameSequencer: Sendable {
     private struct Pending: Sendable {
         let firstSampleSeconds: Double
-        let endSeconds: Double
         let arrival: Int
         let frame: DecodedFrame
         let data: [UInt8]
@@ -68,6 +93,9 @@ public struct FrameSequencer: Sendable {
         func precedes(_ other: Pending) -> Bool {
             (firstSampleSeconds, arrival) < (other.firstSampleSeconds, other.arrival)
         }
+
+        /// Where the frame ends at `rate` Hz (the rate estimate of the moment, as Python computes it).
+        func endSeconds(rate: Double) -> Double { firstSampleSeconds + Double(frame.samplesMV.count) / rate }
     }
 
     public let device: Device
@@ -81,13 +109,20 @@ public struct FrameSequencer: Sendable {
     private var nextTimeSeconds: Double?
     /// Sensor time of the current segment's first released sample.
     private var segmentStartSeconds = 0.0
+    /// Stream index of the current segment's first released sample.
+    private var segmentStartIndex = 0
+    /// Samples in the last released frame (the device's frame size before the first).
+    private var previousSamples: Int
+    /// The sensor's estimated sample rate (`numbers.estimatedRate`): the nominal rate until a segment
+    /// spans `rateEstimateSeconds`, kept across segments.
+    public private(set) var rate: Double
 
     public init(device: Device, numbers: SequencerNumbers) {
         self.device = device
         self.numbers = numbers
+        self.rate = Double(device.rate)
+        self.previousSamples = device.samplesPerFrame
     }
-
-    private var rate: Double { Double(device.rate) }
 
     /// One notification's bytes.
     public mutating func push(_ data: [UInt8]) -> [SequencedItem] {
@@ -103,15 +138,13 @@ public struct FrameSequencer: Sendable {
             return [.event(StreamEvent(kind: .duplicate, frame: arrival))]
         }
         var out: [SequencedItem] = []
-        let item = Pending(firstSampleSeconds: frame.firstSampleSeconds,
-                           endSeconds: frame.firstSampleSeconds + Double(frame.samplesMV.count) / rate,
-                           arrival: arrival, frame: frame, data: data)
+        let item = Pending(firstSampleSeconds: frame.firstSampleSeconds, arrival: arrival, frame: frame, data: data)
         if let nextTime = nextTimeSeconds {
             let early = nextTime - frame.firstSampleSeconds
             if abs(early) > numbers.clockJumpSeconds || stepsBack(item, nextTime: nextTime) {
                 return flush() + release(item)
             }
-            if early * rate > numbers.gapToleranceSamples {
+            if early * rate > numbers.toleranceSamples(previousSamples) {
                 return [.event(StreamEvent(kind: .late, frame: arrival, atSample: nextIndex))]
             }
         }
@@ -129,13 +162,13 @@ public struct FrameSequencer: Sendable {
     /// Whether `item` overlaps samples already seen (released before `nextTime`, or held back)
     /// outside a recorded gap: the sensor clock stepped back.
     private func stepsBack(_ item: Pending, nextTime: Double) -> Bool {
-        let tol = numbers.gapToleranceSamples / rate
-        let start = item.firstSampleSeconds, end = item.endSeconds
+        let tol = numbers.toleranceSamples(previousSamples) / rate
+        let start = item.firstSampleSeconds, end = item.endSeconds(rate: rate)
         if start < nextTime - tol {
             if end <= segmentStartSeconds + tol { return false }  // before the segment's first sample: reordered too far
             return !gaps.contains { $0.start - tol <= start && end <= $0.end + tol }
         }
-        return pending.contains { start < $0.endSeconds - tol && end > $0.firstSampleSeconds + tol }
+        return pending.contains { start < $0.endSeconds(rate: rate) - tol && end > $0.firstSampleSeconds + tol }
     }
 
     /// Release every frame held back (end of stream, or before a clock jump).
@@ -151,11 +184,12 @@ public struct FrameSequencer: Sendable {
         if let nextTime = nextTimeSeconds {
             restart = false
             let late = (item.firstSampleSeconds - nextTime) * rate
-            if late < -numbers.gapToleranceSamples || late > numbers.clockJumpSeconds * rate {
+            let tol = numbers.toleranceSamples(previousSamples)
+            if late < -tol || late > numbers.clockJumpSeconds * rate {
                 out.append(.event(StreamEvent(kind: .clockJump, frame: item.arrival, atSample: nextIndex)))
                 restart = true
                 gaps.removeAll()
-            } else if late > numbers.gapToleranceSamples {
+            } else if late > tol {
                 let missing = Int((late + 0.5).rounded(.down))  // live.sequencer.gap_rounding: floor(late + 0.5), half up
                 out.append(.event(StreamEvent(kind: .gap, frame: item.arrival, atSample: nextIndex,
                                               missingSamples: missing)))
@@ -164,10 +198,16 @@ public struct FrameSequencer: Sendable {
                 nextIndex += missing
             }
         }
-        if restart { segmentStartSeconds = item.firstSampleSeconds }
+        if restart {
+            segmentStartSeconds = item.firstSampleSeconds
+            segmentStartIndex = nextIndex
+        }
+        rate = numbers.estimatedRate(nominal: Double(device.rate), samples: nextIndex - segmentStartIndex,
+                                     seconds: item.firstSampleSeconds - segmentStartSeconds, previous: rate)
         let n = item.frame.samplesMV.count
         out.append(.chunk(Chunk(start: nextIndex, samplesMV: item.frame.samplesMV, restart: restart)))
         nextIndex += n
+        previousSamples = n
         nextTimeSeconds = item.firstSampleSeconds + Double(n) / rate
         recent.append(item.data)
         if recent.count > numbers.duplicateMemoryFrames { recent.removeFirst(recent.count - numbers.duplicateMemoryFrames) }

@@ -1,7 +1,7 @@
 import ECGCore
 import XCTest
 
-/// `golden/streaming/polar_h10_codec.json` and `movesense_codec.json`, and fuzzed bytes.
+/// `golden/streaming/polar_h10_codec.json`, `polar_sdk_vectors.json` and `movesense_codec.json`, and fuzzed bytes.
 final class CodecTests: XCTestCase {
     func testPolarCommandsAndSequences() throws {
         let g = try Golden.load("streaming/polar_h10_codec.json")
@@ -21,16 +21,10 @@ final class CodecTests: XCTestCase {
         let cases = try XCTUnwrap(g["control_point_responses"]?.array)
         XCTAssertFalse(cases.isEmpty)
         for c in cases {
-            let r = try PolarPMD.decodeControlPointResponse(Golden.bytes(c["hex"]))
-            XCTAssertEqual(Int(r.op), c["op"]?.integer)
-            XCTAssertEqual(Int(r.measurementType), c["measurement_type"]?.integer)
-            XCTAssertEqual(Int(r.status), c["status"]?.integer)
-            XCTAssertEqual(r.statusText, c["status_text"]?.string)
-            XCTAssertEqual(r.more, c["more"]?.boolean)
-            let settings = try r.settings().sorted { $0.type.name < $1.type.name }
-            let want = try XCTUnwrap(c["settings"]?.members).sorted { $0.0 < $1.0 }  // a JSON object: no order
-            XCTAssertEqual(settings.map(\.type.name), want.map(\.0))
-            XCTAssertEqual(settings.map(\.values), want.map { $0.1.array?.compactMap(\.integer) ?? [] })
+            guard case let .response(r) = try PolarPMD.decodeControlPoint(Golden.bytes(c["hex"])) else {
+                return XCTFail("\(c["hex"]?.string ?? "?") is not a response")
+            }
+            try assertResponse(r, c)
             if r.ok {
                 XCTAssertNoThrow(try r.checkStatus())
             } else {
@@ -40,7 +34,68 @@ final class CodecTests: XCTestCase {
             }
         }
         for c in try XCTUnwrap(g["control_point_errors"]?.array) {
-            assertFrameError(c) { (b: [UInt8]) throws(FrameError) in _ = try PolarPMD.decodeControlPointResponse(b) }
+            assertFrameError(c) { (b: [UInt8]) throws(FrameError) in _ = try PolarPMD.decodeControlPoint(b) }
+        }
+    }
+
+    func testPolarStopNoticesJoinsAndSettings() throws {
+        let g = try Golden.load("streaming/polar_h10_codec.json")
+        let notices = try XCTUnwrap(g["control_point_notices"]?.array)
+        XCTAssertFalse(notices.isEmpty)
+        for c in notices {
+            guard case let .stopped(n) = try PolarPMD.decodeControlPoint(Golden.bytes(c["hex"])) else {
+                return XCTFail("\(c["hex"]?.string ?? "?") is not a measurement-stopped notice")
+            }
+            assertNotice(n, c)
+        }
+        for c in try XCTUnwrap(g["control_point_joins"]?.array) {
+            let r = try PolarPMD.joinControlPointResponses(Golden.strings(c["parts"]).compactMap(Hex.decode))
+            try assertResponse(r, c)
+            XCTAssertEqual(Hex.encode(r.parameters), c["parameters_hex"]?.string)
+        }
+        let joinErrors = try XCTUnwrap(g["control_point_join_errors"]?.array)
+        XCTAssertEqual(joinErrors.count, 5)
+        for c in joinErrors {
+            XCTAssertThrowsError(try PolarPMD.joinControlPointResponses(Golden.strings(c["parts"]).compactMap(Hex.decode))) {
+                XCTAssertEqual(($0 as? FrameError)?.kind.rawValue, c["error"]?.string)
+                XCTAssertEqual(($0 as? FrameError)?.message, c["message"]?.string)
+            }
+        }
+        for c in try XCTUnwrap(g["settings_blocks"]?.array) {
+            try assertSettings(try PolarPMD.decodeSettings(Golden.bytes(c["hex"])), c["settings"])
+        }
+        for c in try XCTUnwrap(g["settings_errors"]?.array) {
+            assertFrameError(c) { (b: [UInt8]) throws(FrameError) in _ = try PolarPMD.decodeSettings(b) }
+        }
+        XCTAssertThrowsError(try PolarPMD.encodeSettings([(.security, 1)])) {
+            XCTAssertEqual("\($0)", "PMD setting SECURITY is a 16-byte key, not a number: it cannot be encoded from one")
+        }
+    }
+
+    /// Bytes from Polar's SDK unit tests (`polar_sdk_vectors.json`), decoded as Python decodes them.
+    func testPolarSdkVectors() throws {
+        let g = try Golden.load("streaming/polar_sdk_vectors.json")
+        for c in try XCTUnwrap(g["ecg_frames"]?.array) {
+            let f = try PolarPMD.decodeEcgFrame(Golden.bytes(c["hex"]))
+            XCTAssertEqual(f.timestampNs, UInt64(try XCTUnwrap(c["timestamp_ns"]?.integer)), c["test"]?.string ?? "")
+            XCTAssertEqual(f.samplesUV.map(Int.init), Golden.numbers(c["samples_uv"]).map { Int($0) })
+        }
+        for c in try XCTUnwrap(g["ecg_frame_errors"]?.array) {
+            assertFrameError(c) { (b: [UInt8]) throws(FrameError) in _ = try PolarPMD.decodeEcgFrame(b) }
+        }
+        for c in try XCTUnwrap(g["control_point"]?.array) {
+            switch try PolarPMD.decodeControlPoint(Golden.bytes(c["hex"])) {
+            case let .response(r):
+                XCTAssertEqual(c["kind"]?.string, "response", c["test"]?.string ?? "")
+                try assertResponse(r, c)
+                XCTAssertEqual(Hex.encode(r.parameters), c["parameters_hex"]?.string)
+            case let .stopped(n):
+                XCTAssertEqual(c["kind"]?.string, "measurement_stopped", c["test"]?.string ?? "")
+                assertNotice(n, c)
+            }
+        }
+        for c in try XCTUnwrap(g["settings"]?.array) {
+            try assertSettings(try PolarPMD.decodeSettings(Golden.bytes(c["hex"])), c["settings"])
         }
     }
 
@@ -57,7 +112,7 @@ final class CodecTests: XCTestCase {
                            c["hex"]?.string)
         }
         let errors = try XCTUnwrap(g["ecg_frame_errors"]?.array)
-        XCTAssertEqual(errors.count, 8)
+        XCTAssertEqual(errors.count, 10)
         for c in errors { assertFrameError(c) { (b: [UInt8]) throws(FrameError) in _ = try PolarPMD.decodeEcgFrame(b) } }
     }
 
@@ -89,7 +144,7 @@ final class CodecTests: XCTestCase {
             XCTAssertEqual(n.samples.map(Int.init), Golden.numbers(c["samples"]).map { Int($0) })
         }
         let errors = try XCTUnwrap(g["ecg_notification_errors"]?.array)
-        XCTAssertEqual(errors.count, 6)
+        XCTAssertEqual(errors.count, 7)
         for c in errors { assertFrameError(c) { (b: [UInt8]) throws(FrameError) in _ = try Movesense.decodeEcgNotification(b) } }
     }
 
@@ -140,7 +195,7 @@ final class CodecTests: XCTestCase {
                 tally.moveOK += 1
             } catch { tally.moveError += 1 }
             do {
-                _ = try PolarPMD.decodeControlPointResponse(p).settings()
+                if case let .response(r) = try PolarPMD.decodeControlPoint(p) { _ = try r.settings() }
                 tally.controlOK += 1
             } catch { tally.controlError += 1 }
         }
@@ -167,6 +222,32 @@ final class CodecTests: XCTestCase {
         default:
             return seed + (0..<Int(rng.next() % 520)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         }
+    }
+
+    private func assertResponse(_ r: PolarPMD.ControlPointResponse, _ c: JSONValue,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(Int(r.op), c["op"]?.integer, file: file, line: line)
+        XCTAssertEqual(Int(r.measurementType), c["measurement_type"]?.integer, file: file, line: line)
+        XCTAssertEqual(Int(r.status), c["status"]?.integer, file: file, line: line)
+        XCTAssertEqual(r.statusText, c["status_text"]?.string, file: file, line: line)
+        XCTAssertEqual(r.more, c["more"]?.boolean, file: file, line: line)
+        if c["settings"] != nil { try assertSettings(try r.settings(), c["settings"], file: file, line: line) }
+    }
+
+    private func assertNotice(_ n: PolarPMD.MeasurementStopped, _ c: JSONValue,
+                              file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(n.measurementTypes.map(Int.init), Golden.numbers(c["measurement_types"]).map { Int($0) },
+                       file: file, line: line)
+        XCTAssertEqual(n.ecg, c["ecg"]?.boolean, file: file, line: line)
+        XCTAssertEqual(n.message, c["message"]?.string, file: file, line: line)
+    }
+
+    private func assertSettings(_ got: PolarPMD.Settings, _ want: JSONValue?,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        let settings = got.sorted { $0.type.name < $1.type.name }
+        let expected = try XCTUnwrap(want?.members, file: file, line: line).sorted { $0.0 < $1.0 }  // a JSON object: no order
+        XCTAssertEqual(settings.map(\.type.name), expected.map(\.0), file: file, line: line)
+        XCTAssertEqual(settings.map(\.values), expected.map { $0.1.array?.compactMap(\.integer) ?? [] }, file: file, line: line)
     }
 
     private func assertFrameError(_ c: JSONValue, file: StaticString = #filePath, line: UInt = #line,

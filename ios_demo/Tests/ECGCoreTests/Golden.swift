@@ -34,7 +34,7 @@ enum Golden {
         let live = JSONValue.object([
             ("hop_seconds", try XCTUnwrap(n["hop_seconds"])), ("sequencer", try XCTUnwrap(n["sequencer"])),
             ("quality", try XCTUnwrap(n["quality"])), ("heart_rate", try XCTUnwrap(n["heart_rate"])),
-            ("debounce", try XCTUnwrap(n["debounce"])),
+            ("debounce", try XCTUnwrap(n["debounce"])), ("no_data_seconds", try XCTUnwrap(n["no_data_seconds"])),
         ])
         return try decode(LiveNumbers.self, live)
     }

@@ -28,6 +28,50 @@ final class SequencerDecisionTests: XCTestCase {
         }
     }
 
+    /// `test_rate_estimate_waits_for_two_seconds_then_clamps_to_five_percent`: `live.sequencer.rate_rule`
+    /// and `tolerance_rule` with the manifest's numbers.
+    func testRateEstimateWaitsForTwoSecondsThenClampsToFivePercent() throws {
+        let n = try Golden.decode(SequencerNumbers.self, try Golden.load("streaming/sequencer.json")["numbers"])
+        XCTAssertEqual(n.maxClockDrift, 0.05)
+        XCTAssertEqual(n.rateEstimateSeconds, 2.0)
+        XCTAssertEqual(n.estimatedRate(nominal: 130, samples: 259, seconds: 1.99, previous: 128), 128)  // too short
+        XCTAssertEqual(n.estimatedRate(nominal: 130, samples: 247, seconds: 2, previous: 130), 123.5, accuracy: 1e-9)
+        XCTAssertEqual(n.estimatedRate(nominal: 130, samples: 200, seconds: 2, previous: 130), 123.5, accuracy: 1e-9)  // clamped
+        XCTAssertEqual(n.estimatedRate(nominal: 130, samples: 400, seconds: 2, previous: 130), 136.5, accuracy: 1e-9)
+        XCTAssertEqual(n.toleranceSamples(73), 2 + 0.05 * 73, accuracy: 1e-12)
+    }
+
+    /// `test_drifting_clock_is_contiguous_and_its_rate_is_estimated`: 60 s of a 130 Hz H10 whose clock
+    /// runs off (frames built as `streaming/simulator.py` does with `clock_error`): no event, the rate
+    /// found to 0.1 %; one dropped frame is a gap of its 73 samples.
+    func testDriftingClockIsContiguousAndItsRateIsEstimated() throws {
+        let numbers = try Golden.decode(SequencerNumbers.self, try Golden.load("streaming/sequencer.json")["numbers"])
+        let h10 = try Device.named("polar-h10")
+        let clockStartNs: UInt64 = 820_454_400 * 1_000_000_000  // simulator.POLAR_CLOCK_START_NS
+        let signal = (0..<(130 * 60)).map { Int((sin(Double($0) / 13.0) * 1000).rounded()) }  // µV
+        for clockError in [-0.05, -0.02, 0.02, 0.05] {
+            let trueRate = Double(h10.rate) * (1 + clockError)
+            let sent = try stride(from: 0, to: signal.count, by: h10.samplesPerFrame).map { i in
+                let samples = Array(signal[i..<min(i + h10.samplesPerFrame, signal.count)])
+                let last = i + samples.count - 1
+                let ts = clockStartNs + UInt64((Double(last) * 1e9 / trueRate).rounded())
+                return try PolarPMD.encodeEcgFrame(samplesUV: samples, timestampNs: ts)
+            }
+            var seq = FrameSequencer(device: h10, numbers: numbers)
+            let events = sent.flatMap { seq.push($0) }.filter { if case .event = $0 { true } else { false } }
+            XCTAssertEqual(events, [], "clock error \(clockError)")
+            XCTAssertEqual(seq.rate, trueRate, accuracy: trueRate * 1e-3, "clock error \(clockError)")
+
+            var dropped = FrameSequencer(device: h10, numbers: numbers)
+            var items = (sent[..<50] + sent[51...]).flatMap { dropped.push($0) }
+            items += dropped.flush()
+            let gaps = items.compactMap { if case let .event(e) = $0 { (e.kind, e.missingSamples) } else { nil } }
+            XCTAssertEqual(gaps.count, 1, "clock error \(clockError)")
+            XCTAssertEqual(gaps.first?.0, .gap, "clock error \(clockError)")
+            XCTAssertEqual(gaps.first?.1, 73, "clock error \(clockError)")
+        }
+    }
+
     /// The golden JSON's members in the order the stream lines write them (parsing loses order).
     private func ordered(_ event: JSONValue) -> JSONValue {
         let order = ["event", "frame", "at_sample", "missing_samples", "message"]

@@ -4,7 +4,7 @@ import XCTest
 /// The sensor conversation on byte-built answers, and the display helpers.
 final class SessionDisplayTests: XCTestCase {
     func testPolarStartsAfterSettingsAndStartAreAccepted() throws {
-        var s = SensorSession(device: try Device.named("polar-h10"))
+        var s = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: 5)
         XCTAssertEqual(try s.start(now: 0), [.write([0x01, 0x00])])
         let settings = Hex.decode("f0010000000001820001010e00")!
         XCTAssertEqual(s.receivedControlPoint(settings, now: 1), [.write(Hex.decode("02000001820001010e00")!)])
@@ -17,24 +17,31 @@ final class SessionDisplayTests: XCTestCase {
     }
 
     func testPolarErrorsEndTheSessionWithTheSensorsReason() throws {
-        var s = SensorSession(device: try Device.named("polar-h10"))
+        var s = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: 5)
         _ = try s.start(now: 0)
         XCTAssertEqual(s.receivedControlPoint([0xF0, 0x01], now: 0.5),
                        [.notice("ignored a malformed control-point value: PMD control-point response of 2 bytes, needs at least 4")])
         XCTAssertEqual(s.receivedControlPoint(Hex.decode("f0010000000001fa0001010e00")!, now: 1),
                        [.ended("the Polar H10 does not offer ECG at 130 Hz (offers 250)")])
 
-        var t = SensorSession(device: try Device.named("polar-h10"))
+        var t = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: 5)
         _ = try t.start(now: 0)
         _ = t.receivedControlPoint(Hex.decode("f0010000000001820001010e00")!, now: 1)
         XCTAssertEqual(t.receivedControlPoint([0xF0, 0x02, 0x00, 0x0D], now: 2),
                        [.ended("PMD op 2 (ECG) failed: error 13 (device in charger)")])
 
-        var u = SensorSession(device: try Device.named("polar-h10"))
+        var u = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: 5)
         _ = try u.start(now: 0)
         XCTAssertEqual(u.tick(now: 6), [.ended("the Polar H10 did not answer the start command within 5 s")])
 
-        var v = SensorSession(device: try Device.named("polar-h10"))
+        // the timeout is the manifest's live.no_data_seconds, not a constant of the core
+        let real = try Golden.liveNumbers(try Golden.load("streaming/live_polar_h10.json")).noDataSeconds
+        var w = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: real / 2)
+        _ = try w.start(now: 0)
+        XCTAssertEqual(w.tick(now: real / 2 - 0.1), [])
+        XCTAssertEqual(w.tick(now: real / 2 + 0.1).count, 1)
+
+        var v = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: 5)
         _ = try v.start(now: 0)
         _ = v.receivedControlPoint(Hex.decode("f0010000000001820001010e00")!, now: 1)
         _ = v.receivedControlPoint([0xF0, 0x02, 0x00, 0x00, 0x00], now: 2)
@@ -42,8 +49,31 @@ final class SessionDisplayTests: XCTestCase {
         XCTAssertEqual(try v.stop(), [.write([0x03, 0x00])])
     }
 
+    func testPolarStopNoticeEndsTheSessionAndPartsAreJoined() throws {
+        var s = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: 5)
+        _ = try s.start(now: 0)
+        // the settings answer in two parts (golden control_point_joins): nothing happens until the last one
+        let join = try XCTUnwrap(try Golden.load("streaming/polar_h10_codec.json")["control_point_joins"]?.array?.first)
+        let parts = Golden.strings(join["parts"]).compactMap(Hex.decode)
+        XCTAssertEqual(s.receivedControlPoint(parts[0], now: 0.5), [])
+        XCTAssertEqual(s.receivedControlPoint(parts[1], now: 1), [.write(Hex.decode("02000001820001010e00")!)])
+        XCTAssertEqual(s.receivedControlPoint([0xF0, 0x02, 0x00, 0x00, 0x00], now: 2), [.streaming])
+        XCTAssertEqual(s.receivedControlPoint([0x01, 0x02], now: 3),
+                       [.notice("the sensor stopped the measurement (ACC); the ECG stream goes on")])
+        XCTAssertEqual(s.receivedControlPoint([0x01, 0x00], now: 4), [.ended("the sensor stopped the measurement (ECG)")])
+        XCTAssertEqual(s.receivedControlPoint([0x01, 0x00], now: 5), [], "nothing after the end")
+
+        var t = SensorSession(device: try Device.named("polar-h10"), noDataSeconds: 5)
+        _ = try t.start(now: 0)
+        XCTAssertEqual(t.receivedControlPoint(parts[0], now: 0.5), [])
+        XCTAssertEqual(t.receivedControlPoint([0xF0, 0x02, 0x00, 0x00, 0x00], now: 1),
+                       [.notice("ignored a malformed control-point value: PMD control-point part 2 answers op 2 (ECG), part 1 op 1 (ECG)")])
+        XCTAssertEqual(t.receivedControlPoint(Hex.decode("f0010000000001820001010e00")!, now: 2),
+                       [.write(Hex.decode("02000001820001010e00")!)], "a failed join leaves no parts behind")
+    }
+
     func testMovesenseHelloSubscribeAndResults() throws {
-        var s = SensorSession(device: try Device.named("movesense", rate: 250))
+        var s = SensorSession(device: try Device.named("movesense", rate: 250), noDataSeconds: 5)
         XCTAssertEqual(try s.start(now: 0), [.write([0x00, 0x63])])
         XCTAssertEqual(s.receivedData([0x01, 0x63] + Array("Hello".utf8), now: 1),
                        [.write(Hex.decode("01632f4d6561732f4543472f323530")!)])

@@ -1,6 +1,7 @@
 package lamscn.android
 
 import lamscn.core.Chunk
+import lamscn.core.ControlChannel
 import lamscn.core.DataWatchdog
 import lamscn.core.Device
 import lamscn.core.EcgClassifier
@@ -38,11 +39,16 @@ class StreamSession(
     }
     private val strip = StripBuffer(device.rate * STRIP_SECONDS)
     private val presenter = VerdictPresenter(manifest.labels)
-    private val watchdog = DataWatchdog(SILENCE_MILLIS)
+    private val watchdog = DataWatchdog(manifest.live) // live.no_data_seconds
+    private val controlChannel = ControlChannel(device)
     private val loop = LiveLoop(device, manifest.preprocessing, manifest.live, classifier, onSamples = ::onSamples)
 
     init {
-        worker.scheduleWithFixedDelay({ watchdog.check(now(), device)?.let { SessionStore.log(it) } }, SILENCE_MILLIS, SILENCE_MILLIS, TimeUnit.MILLISECONDS)
+        // live.no_data_rule: a silent sensor ends the session with the watchdog's line (a Movesense answers a
+        // failed subscription with silence), as a device-initiated stop does
+        worker.scheduleWithFixedDelay({
+            watchdog.check(now(), device)?.let { SessionStore.log(it); onSensorStopped(it) }
+        }, watchdog.timeoutMillis, watchdog.timeoutMillis, TimeUnit.MILLISECONDS)
     }
 
     /** Start commands were written: the watchdog starts counting. */
@@ -54,9 +60,10 @@ class StreamSession(
         guarded { publish(loop.feed(value)) }
     }
 
-    /** One control-point value (Polar) or command result (Movesense): a status line; a stop ends the stream. */
+    /** One control-point value (Polar) or command result (Movesense): a status line (a multi-part Polar
+     *  response once its last part came); a stop of the ECG measurement ends the stream. */
     fun control(value: ByteArray) = worker.execute {
-        val status = SensorStatus.of(device, value)
+        val status = controlChannel.receive(value) ?: return@execute
         SessionStore.log(status.message)
         if (status is SensorStatus.Stopped) onSensorStopped(status.message)
     }
@@ -103,6 +110,5 @@ class StreamSession(
 
     companion object {
         const val STRIP_SECONDS = 5
-        const val SILENCE_MILLIS = 5_000L
     }
 }

@@ -18,6 +18,12 @@ class UnknownMeasurementType(message: String) : FrameError(message)
 /** A frame type byte outside the published layouts. */
 class UnknownFrameType(message: String) : FrameError(message)
 
+/** A PMD setting type whose value size is not published, so its settings block cannot be read on. */
+class UnknownSettingType(message: String) : FrameError(message)
+
+/** The parts of a multi-part value do not make one value (another op, a missing or extra part). */
+class MismatchedParts(message: String) : FrameError(message)
+
 /** A published frame variant this core deliberately does not decode (e.g. delta-compressed). */
 class UnsupportedFrame(message: String) : FrameError(message)
 

@@ -1,16 +1,22 @@
 package lamscn.core
 
-/** The live loop's device-independent numbers (manifest `live`). */
+/** The live loop's device-independent numbers (manifest `live`, `contract/live.py`); [noDataSeconds]: a subscribed
+ *  sensor silent this long ends the session (`no_data_rule`, [DataWatchdog]). */
 data class LiveSpec(
     val hopSeconds: Double, val sequencer: SequencerSpec, val quality: QualitySpec, val heartRate: HeartRateSpec,
-    val debounce: DebounceSpec,
+    val debounce: DebounceSpec, val noDataSeconds: Double,
 ) {
+    /** [noDataSeconds] in whole milliseconds (at least 1), for [DataWatchdog]. */
+    val noDataMillis: Long get() = maxOf(1L, Math.round(noDataSeconds * 1000))
+
     companion object {
         fun from(f: JsonFields): LiveSpec {
             val hop = f.double("hop_seconds")
             if (hop <= 0) throw ManifestError("manifest live: hop_seconds $hop must be > 0")
+            val noData = f.double("no_data_seconds")
+            if (!(noData > 0 && noData.isFinite())) throw ManifestError("manifest live: no_data_seconds $noData must be > 0")
             return LiveSpec(hop, SequencerSpec.from(f.obj("sequencer")), QualitySpec.from(f.obj("quality")),
-                HeartRateSpec.from(f.obj("heart_rate")), DebounceSpec.from(f.obj("debounce")))
+                HeartRateSpec.from(f.obj("heart_rate")), DebounceSpec.from(f.obj("debounce")), noData)
         }
     }
 }

@@ -5,6 +5,9 @@ package lamscn.core
  * A port of `streaming/movesense.py`, pinned by `golden/streaming/movesense_codec.json`.
  * Command `[command][client reference][data]`; notification `[type][reference][payload]`, where a
  * `/Meas/ECG/<rate>` DATA payload is a u32 LE ms timestamp of the first sample then int32 LE samples.
+ * DATA_PART2 (3) / DATA_PART3 (4) continue a DATA payload too large for one packet (movesense-device-lib
+ * `samples/gatt_sensordata_app/GATTSensorDataClient.cpp`, FETCH_LOG versions); ECG comes whole as DATA,
+ * so a part reaching the ECG decoder is refused by name ([UnsupportedFrame]).
  */
 object Movesense {
     const val SERVICE_UUID = "34802252-7185-4d5d-b431-630e7050e8f0"
@@ -26,6 +29,7 @@ object Movesense {
     private const val UNSUBSCRIBE = 2
     private const val COMMAND_RESULT = 1
     private const val DATA = 2
+    private val DATA_PARTS = mapOf(3 to "DATA_PART2", 4 to "DATA_PART3")
 
     private fun checkReference(reference: Int) {
         if (reference !in 1..255) throw FrameError("GSP client reference $reference must be 1..255")
@@ -91,6 +95,10 @@ object Movesense {
     fun decodeEcgNotification(data: ByteArray): EcgNotification {
         checked(data)
         val type = data[0].toInt() and 0xFF
+        DATA_PARTS[type]?.let {
+            throw UnsupportedFrame("GSP notification type $type ($it) continues a DATA notification split across BLE packets: " +
+                "not supported (an ECG notification comes whole as DATA)")
+        }
         if (type != DATA) throw UnknownMeasurementType("GSP notification type $type is not DATA (2)")
         val body = data.size - HEADER_BYTES
         if (body < TIMESTAMP_BYTES + SAMPLE_BYTES) {

@@ -37,8 +37,16 @@ class VerdictPresenter(private val labels: List<Label>, private val noisyCode: S
     }
 }
 
-/** Reports a stream that went silent: no notification for [timeoutMillis] after subscribing or since the last one. */
-class DataWatchdog(private val timeoutMillis: Long) {
+/** Reports a stream that went silent: no notification for [timeoutMillis] after subscribing or since the last one
+ *  (the manifest's `live.no_data_seconds`: [LiveSpec.noDataMillis]). */
+class DataWatchdog(val timeoutMillis: Long) {
+    /** The watchdog of the manifest's live numbers. */
+    constructor(live: LiveSpec) : this(live.noDataMillis)
+
+    init {
+        require(timeoutMillis > 0) { "DataWatchdog: timeout $timeoutMillis ms must be > 0" }
+    }
+
     private var since: Long? = null
     private var frames = 0
 

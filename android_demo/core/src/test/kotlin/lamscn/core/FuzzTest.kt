@@ -33,8 +33,9 @@ class FuzzTest {
 
     @Test fun polarEcgFrames() = fuzz("polar ECG frames", golden("polar_h10_codec.json", "ecg_frames")) { PolarPmd.decodeEcgFrame(it) }
 
-    @Test fun polarControlPoint() = fuzz("polar control-point responses", golden("polar_h10_codec.json", "control_point_responses")) {
-        PolarPmd.decodeControlPointResponse(it).settings()
+    @Test fun polarControlPoint() = fuzz("polar control-point values",
+        golden("polar_h10_codec.json", "control_point_responses") + golden("polar_h10_codec.json", "control_point_notices")) {
+        (PolarPmd.decodeControlPoint(it) as? PolarPmd.ControlPointResponse)?.settings()
     }
 
     @Test fun movesenseNotifications() =

@@ -84,6 +84,9 @@ class ManifestTest {
                 at("live/quality/checks/0", JsonPrimitive("wobbly"))),
             Triple("other gap rounding", "manifest live/sequencer: gap_rounding 'round_half_even' is not implemented here",
                 at("live/sequencer/gap_rounding", JsonPrimitive("round_half_even"))),
+            Triple("no clock drift", "manifest live/sequencer: missing field 'max_clock_drift'", at("live/sequencer/max_clock_drift", null)),
+            Triple("no no-data timeout", "manifest live: missing field 'no_data_seconds'", at("live/no_data_seconds", null)),
+            Triple("zero no-data timeout", "manifest live: no_data_seconds 0.0 must be > 0", at("live/no_data_seconds", JsonPrimitive(0))),
             Triple("no debounce", "manifest live/debounce: debounce_windows 0 must be >= 1", at("live/debounce/debounce_windows", JsonPrimitive(0))),
             Triple("artifact listed twice", "manifest artifacts: ${TestManifests.ARTIFACT} is listed twice",
                 at("artifacts", JsonArray(List(2) { (TestManifests.document(1, TestManifests.artifactBytes)["artifacts"] as JsonArray)[0] }))),
@@ -131,6 +134,7 @@ class ManifestTest {
             assertEquals(SequencerSpec.from(fields(live.obj("sequencer"))), m.live.sequencer)
             assertEquals(QualitySpec.from(fields(live.obj("quality"))), m.live.quality)
             assertEquals(HeartRateSpec.from(fields(live.obj("heart_rate"))), m.live.heartRate)
+            assertEquals(live["no_data_seconds"].toString().toDouble(), m.live.noDataSeconds, 0.0)
             assertEquals(m.inputShape, listOf(1L, m.leads.size.toLong(), m.preprocessing.windowSamples.toLong()))
             val pte = m.artifacts.first { it.file.endsWith(".pte") }
             assertTrue(File(dir, pte.file).isFile)

@@ -9,7 +9,7 @@ import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
 
-/** `golden/streaming/polar_h10_codec.json`: commands, responses, frames and failing bytes. */
+/** `golden/streaming/polar_h10_codec.json`: commands, control-point values, settings, frames and failing bytes. */
 class PolarPmdTest {
     private val g = Golden.read("streaming/polar_h10_codec.json")
 
@@ -27,15 +27,8 @@ class PolarPmdTest {
 
     @Test fun controlPointResponses() {
         for (case in g.arr("control_point_responses")) {
-            val r = PolarPmd.decodeControlPointResponse(hexToBytes(case.str("hex")))
-            assertEquals(case.int("op"), r.op)
-            assertEquals(case.int("measurement_type"), r.measurementType)
-            assertEquals(case.int("status"), r.status)
-            assertEquals(case.str("status_text"), r.statusText)
-            assertEquals(case.jsonObject["more"]!!.jsonPrimitive.content.toBoolean(), r.more)
-            val settings = case.obj("settings")
-            assertEquals(settings.keys, r.settings().keys.map { it.name }.toSet())
-            for ((k, v) in r.settings()) assertEquals(settings.arr(k.name).map { it.jsonPrimitive.content.toLong() }, v)
+            val r = PolarPmd.decodeControlPoint(hexToBytes(case.str("hex"))) as PolarPmd.ControlPointResponse
+            assertResponse(case, r)
             if (r.ok) r.raiseForStatus() else try {
                 r.raiseForStatus(); fail("status ${r.status} must raise")
             } catch (e: ControlPointError) {
@@ -44,7 +37,45 @@ class PolarPmdTest {
         }
     }
 
-    @Test fun failingControlPointBytes() = expectErrors(g.arr("control_point_errors")) { PolarPmd.decodeControlPointResponse(it) }
+    @Test fun measurementStoppedNotices() {
+        for (case in g.arr("control_point_notices")) {
+            val n = PolarPmd.decodeControlPoint(hexToBytes(case.str("hex"))) as PolarPmd.MeasurementStopped
+            assertNotice(case, n)
+        }
+    }
+
+    @Test fun failingControlPointBytes() = expectErrors(g.arr("control_point_errors")) { PolarPmd.decodeControlPoint(it) }
+
+    @Test fun multiPartResponsesJoin() {
+        for (case in g.arr("control_point_joins")) {
+            val r = PolarPmd.joinControlPointResponses(case.arr("parts").strings().map(::hexToBytes))
+            assertResponse(case, r)
+            assertEquals(case.str("parameters_hex"), r.parameters.toHex())
+        }
+        for (case in g.arr("control_point_join_errors")) {
+            val parts = case.arr("parts").strings().map(::hexToBytes)
+            try {
+                PolarPmd.joinControlPointResponses(parts); fail("${case.arr("parts")} joined but must fail")
+            } catch (e: FrameError) {
+                assertEquals(case.str("error"), e::class.simpleName)
+                assertEquals(case.str("message"), e.message)
+            }
+        }
+    }
+
+    @Test fun settingsBlocks() {
+        for (case in g.arr("settings_blocks")) assertSettings(case.obj("settings"), PolarPmd.decodeSettings(hexToBytes(case.str("hex"))))
+    }
+
+    @Test fun failingSettingsBytes() = expectErrors(g.arr("settings_errors")) { PolarPmd.decodeSettings(it) }
+
+    @Test fun securityIsAKeyNotANumber() {
+        try {
+            PolarPmd.encodeSettings(listOf(PolarPmd.SettingType.SECURITY to 1)); fail("SECURITY must not encode")
+        } catch (e: FrameError) {
+            assertEquals("PMD setting SECURITY is a 16-byte key, not a number: it cannot be encoded from one", e.message)
+        }
+    }
 
     @Test fun ecgFramesDecodeAndEncode() {
         for (case in g.arr("ecg_frames")) {
@@ -59,12 +90,38 @@ class PolarPmdTest {
     @Test fun failingEcgBytes() = expectErrors(g.arr("ecg_frame_errors")) { PolarPmd.decodeEcgFrame(it) }
 
     @Test fun deviceStopIsAStatusNotAnError() {
-        // a device-initiated stop answers op 3 on the control point: decoded like any response
-        val r = PolarPmd.decodeControlPointResponse(hexToBytes("f003000000"))
+        // the sensor's own stop is byte 0 = 0x01 (BlePMDClient.processPmdCpCommand), not a response to op 3
+        val n = PolarPmd.decodeControlPoint(hexToBytes("0100")) as PolarPmd.MeasurementStopped
+        assertTrue(n.ecg)
+        assertEquals("the sensor stopped the measurement (ECG)", n.message)
+        val r = PolarPmd.decodeControlPoint(hexToBytes("f003000000")) as PolarPmd.ControlPointResponse
         assertEquals(PolarPmd.Op.STOP_MEASUREMENT.code, r.op)
         assertTrue(r.ok)
         assertFalse(r.more)
     }
+}
+
+/** A golden response entry (`op`, `measurement_type`, `status`, `status_text`, `more`, `settings`) against [r]. */
+fun assertResponse(case: kotlinx.serialization.json.JsonElement, r: PolarPmd.ControlPointResponse) {
+    assertEquals(case.int("op"), r.op)
+    assertEquals(case.int("measurement_type"), r.measurementType)
+    assertEquals(case.int("status"), r.status)
+    assertEquals(case.str("status_text"), r.statusText)
+    assertEquals(case.jsonObject["more"]!!.jsonPrimitive.content.toBoolean(), r.more)
+    if (case.jsonObject.containsKey("settings")) assertSettings(case.obj("settings"), r.settings())
+}
+
+/** A golden notice entry (`measurement_types`, `ecg`, `message`) against [n]. */
+fun assertNotice(case: kotlinx.serialization.json.JsonElement, n: PolarPmd.MeasurementStopped) {
+    assertEquals(case.arr("measurement_types").ints().toList(), n.measurementTypes)
+    assertEquals(case.jsonObject["ecg"]!!.jsonPrimitive.content.toBoolean(), n.ecg)
+    assertEquals(case.str("message"), n.message)
+}
+
+/** A golden settings object (type name -> values) against decoded [settings]. */
+fun assertSettings(expected: kotlinx.serialization.json.JsonObject, settings: Map<PolarPmd.SettingType, List<Long>>) {
+    assertEquals(expected.keys, settings.keys.map { it.name }.toSet())
+    for ((k, v) in settings) assertEquals(expected.arr(k.name).map { it.jsonPrimitive.content.toLong() }, v)
 }
 
 /** Each case's bytes must fail with the golden error class and message, nothing else. */

@@ -1,5 +1,7 @@
 package lamscn.core
 
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.jsonPrimitive
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
@@ -11,8 +13,7 @@ class ScreenTest {
     private fun results(case: String): List<WindowResult> {
         val g = Golden.read("streaming/live_polar_h10.json")
         val n = g.obj("numbers")
-        val live = LiveSpec(n["hop_seconds"]!!.jsonPrimitive.content.toDouble(), SequencerSpec.from(fields(n.obj("sequencer"))),
-            QualitySpec.from(fields(n.obj("quality"))), HeartRateSpec.from(fields(n.obj("heart_rate"))), DebounceSpec.from(fields(n.obj("debounce"))))
+        val live = LiveSpec.from(fields(n, "numbers"))
         val m = g.obj("model")
         val clf = RecordedClassifier(m.arr("codes").strings(), m.arr("thresholds").doubles(), false, m.arr("model_outputs").rows().toList())
         val loop = LiveLoop(Device.PolarH10(), Golden.preprocessingSpec(130), live, clf)
@@ -59,5 +60,20 @@ class ScreenTest {
         w.frame(6_000)
         assertNull(w.check(7_000, h10))
         assertTrue(w.check(12_000, h10)!!.contains("since the last frame"))
+    }
+
+    /** The app's watchdog times out after the manifest's `live.no_data_seconds`, not a constant of its own. */
+    @Test fun watchdogTimeoutIsTheManifests() {
+        val golden = Golden.read("streaming/live_polar_h10.json").obj("numbers")["no_data_seconds"]!!.jsonPrimitive.content.toDouble()
+        val m = TestManifests.synthetic()
+        assertEquals(golden, m.live.noDataSeconds, 0.0)
+        assertEquals(Math.round(golden * 1000), DataWatchdog(m.live).timeoutMillis)
+        val doc = JsonObject(TestManifests.document(1, TestManifests.artifactBytes)).edited("live/no_data_seconds", JsonPrimitive(2.5)) as JsonObject
+        val w = DataWatchdog(Manifest.read(TestManifests.write(doc, TestManifests.artifactBytes)).live)
+        assertEquals(2_500L, w.timeoutMillis)
+        val ms = Device.parse("movesense")
+        w.subscribed(10_000)
+        assertNull(w.check(12_499, ms))
+        assertEquals("no data from ${ms.label} for 2 s after subscribing — is it worn and in range?", w.check(12_500, ms))
     }
 }
