@@ -119,6 +119,7 @@ def model_version(bundle) -> str:
 def base_manifest(bundle, name: str) -> dict:
     """Everything in ``manifest.json`` except the artifacts."""
     from contract.decision import decision_section
+    from contract.devices import devices_section
     from contract.live import live_numbers
     from contract.manifest import SCHEMA_VERSION
     from contract.preprocessing import contract_numbers
@@ -140,6 +141,7 @@ def base_manifest(bundle, name: str) -> dict:
         "preprocessing": pre,
         "decision": decision_section(task.multi_label, task.poor_signal_code),
         "live": live_numbers(),
+        "devices": devices_section(),
         "metrics": bundle.meta.get("metrics", {}),
         # what the model was trained on, never where it lay on the machine that trained it
         "provenance": {k: v for k, v in bundle.meta.get("provenance", {}).items() if k not in LOCAL_KEYS},

@@ -8,7 +8,6 @@ artifact's expected outputs. A port's tests read it without building; an app's s
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path

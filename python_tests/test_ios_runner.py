@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from contract.decision import decision_section
 from contract.manifest import SCHEMA_VERSION, artifact_entry, write
 from contract.preprocessing import contract_numbers
 from contract.live import live_numbers
@@ -52,7 +53,7 @@ def manifest_dir(tmp_path_factory) -> Path:
         "input": {"name": "ecg", "dtype": "float32", "shape": [1, 1, pre["window_samples"]]},
         "output": {"name": "probabilities", "dtype": "float32", "shape": [1, len(codes)]},
         "preprocessing": pre,
-        "decision": {"rule": "scaled_argmax", "description": "argmax of p / threshold"},
+        "decision": decision_section(False, "~"),
         "live": live_numbers(),
         "artifacts": [artifact_entry(package, "coreml-mlprogram", "fp16")],
         "metrics": {}, "provenance": {},

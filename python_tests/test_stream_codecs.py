@@ -232,3 +232,27 @@ def test_decoders_survive_arbitrary_bytes(name, data):
         assert str(e) and "\n" not in str(e)
         return
     assert out is not None
+
+
+def test_the_manifests_device_facts_are_what_the_codecs_write():
+    """contract/devices.py (the manifest's ``devices``) against the encoders: every command byte listed
+    is what the codec writes (#12: the start/stop sequences an app needs, in the manifest)."""
+    from contract.devices import devices_section
+
+    devices = devices_section()
+    h10 = get_device("polar-h10")
+    assert devices["polar-h10"]["start_commands_hex"] == [c.hex() for c in h10.start_commands()]
+    assert devices["polar-h10"]["stop_commands_hex"] == [c.hex() for c in h10.stop_commands()]
+    assert devices["polar-h10"]["rates_hz"] == [h10.rate] and devices["polar-h10"]["samples_per_frame"] == 73
+    # the largest H10 notification fits the minimum MTU with its 3-byte ATT header
+    frame = polar_pmd.encode_ecg_frame(np.zeros(devices["polar-h10"]["samples_per_frame"], dtype=np.int64), 0)
+    assert len(frame) + 3 == devices["polar-h10"]["min_mtu"]
+    ms = devices["movesense"]
+    for rate in ms["rates_hz"]:
+        dev = get_device("movesense", rate)
+        hello, subscribe = (c.hex() for c in dev.start_commands())
+        assert hello == ms["start_commands_hex"][0]
+        assert subscribe == ms["start_commands_hex"][1].replace("<path as ASCII hex>",
+                                                                 ms["path"].format(rate=rate).encode("ascii").hex())
+        assert [c.hex() for c in dev.stop_commands()] == ms["stop_commands_hex"]
+    assert ms["uv_per_lsb"] == movesense.UV_PER_LSB

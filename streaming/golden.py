@@ -12,8 +12,8 @@ Polar's SDK tests), deterministically, and written to ``golden/streaming/``:
   and the ordered chunks the sequencer must produce;
 - ``decision.json``: probability sequences with the above-threshold flags and debounced findings;
 - ``live_polar_h10.json``, ``live_movesense.json``: whole streams (clean, drop, duplicate, reorder,
-  noise, flat line, saturation, a wrong amplitude scale, strap clocks off by 2 % and 5 %; Movesense:
-  a drop with the next frame 2 / 3 ms late) through the live loop, with a scripted stand-in for the model
+  noise, flat line, saturation, a wrong amplitude scale, strap clocks off by 2 % and 5 %, a late frame,
+  a malformed frame, a clock jump; Movesense: a drop with the next frame 2 / 3 ms late) through the live loop, with a scripted stand-in for the model
   (``model_outputs``, one per classified window, in order), and per window: status, reason,
   quality, R peaks, heart rate, probabilities, above-threshold classes and shown findings; for the
   clean stream also the raw window (device units) and the model input.
@@ -309,13 +309,34 @@ def _window_entry(r: WindowResult, device: Device, with_signals: bool) -> dict:
     return d
 
 
-def _dropped_then_late(device: Device, signal_mv: np.ndarray, late_ms: int) -> list[bytes]:
-    """Movesense frames with frame 10 dropped and frame 11's timestamp ``late_ms`` late: the gap is
-    16 + late_ms / 4 samples, 16.5 at 2 ms, counted with ``live.sequencer.gap_rounding`` on the float
-    lateness the sequencer computes (16.4999... here, so 16; 3 ms gives 16.75, so 17)."""
-    n = device.samples_per_frame
-    return [device.encode(signal_mv[i:i + n], i, clock_start(device) + (late_ms if k == 11 else 0))
-            for k, i in enumerate(range(0, signal_mv.size, n)) if k != 10]
+def _reencoded(device: Device, signal_mv: np.ndarray, drop: tuple[int, ...] = (), shift: dict[int, int] | None = None,
+               shift_from: tuple[int, int] | None = None) -> list[bytes]:
+    """Clean frames re-encoded with edits: frames ``drop`` left out, frame ``k``'s clock moved by
+    ``shift[k]``, every frame from ``shift_from[0]`` on moved by ``shift_from[1]`` (device clock units)."""
+    n, shift = device.samples_per_frame, shift or {}
+    out = []
+    for k, i in enumerate(range(0, signal_mv.size, n)):
+        if k in drop:
+            continue
+        moved = shift.get(k, 0) + (shift_from[1] if shift_from and k >= shift_from[0] else 0)
+        out.append(device.encode(signal_mv[i:i + n], i, clock_start(device) + moved))
+    return out
+
+
+def _edited_streams(device: Device, signal_mv: np.ndarray) -> dict[str, tuple[str, list[bytes]]]:
+    """Streams made from the clean one by hand: name -> (what was done, frames)."""
+    clean = simulate(device, signal_mv)
+    if device.name == "movesense":
+        # the gap is 16 + ms / 4 samples: 16.5 at 2 ms, counted with live.sequencer.gap_rounding on the
+        # float lateness the sequencer computes (16.4999... here, so 16; 3 ms gives 16.75, so 17)
+        return {f"drop_jitter_{ms}ms": (f"frame 10 dropped, frame 11 {ms} ms late",
+                                        _reencoded(device, signal_mv, drop=(10,), shift={11: ms})) for ms in (2, 3)}
+    return {
+        "late_frame": ("frame 6 delivered after frame 9 (beyond the reorder depth)",
+                       clean[:6] + clean[7:10] + [clean[6]] + clean[10:]),
+        "malformed_frame": ("frame 6 cut by 5 bytes", clean[:6] + [clean[6][:-5]] + clean[7:]),
+        "clock_jump": ("the clock 60 s ahead from frame 20 on", _reencoded(device, signal_mv, shift_from=(20, 60 * 10 ** 9))),
+    }
 
 
 def live_cases(device: Device) -> dict:
@@ -339,15 +360,15 @@ def live_cases(device: Device) -> dict:
         }
     else:
         faults = {"clean": Faults(), "drop": Faults(drop=0.01, seed=3)}  # drops frame 10 only
-    jitter = {"drop_jitter_2ms": 2, "drop_jitter_3ms": 3} if device.name == "movesense" else {}
+    edited = _edited_streams(device, signal)
     cases = {}
-    for name in [*faults, *jitter]:
+    for name in [*faults, *edited]:
         f = faults.get(name, Faults())
-        frames = simulate(device, signal, f) if name in faults else _dropped_then_late(device, signal, jitter[name])
+        frames = simulate(device, signal, f) if name in faults else edited[name][1]
         loop = LiveLoop(device, _stand_in())
         items = [i for data in frames for i in loop.feed(data)] + loop.finish()
         cases[name] = {
-            **({"late_ms": {"frame": 11, "ms": jitter[name], "after_dropping_frame": 10}} if name in jitter else {}),
+            **({"edit": edited[name][0]} if name in edited else {}),
             "faults": {"drop": f.drop, "duplicate": f.duplicate, "reorder": f.reorder, "noise_mv": f.noise_mv,
                        "flatlines": [list(x) for x in f.flatlines], "saturate_mv": f.saturate_mv, "gain": f.gain,
                        "clock_error": f.clock_error,

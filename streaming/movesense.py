@@ -28,17 +28,28 @@ from enum import IntEnum
 
 import numpy as np
 
+from contract.devices import (
+    MOVESENSE_COMMAND_UUID,
+    MOVESENSE_DATA_UUID,
+    MOVESENSE_DEFAULT_ECG_RATE,
+    MOVESENSE_ECG_PATH,
+    MOVESENSE_ECG_RATES,
+    MOVESENSE_REFERENCE,
+    MOVESENSE_SAMPLES_PER_NOTIFICATION,
+    MOVESENSE_SERVICE_UUID,
+    MOVESENSE_UV_PER_LSB,
+)
 from streaming.errors import FrameError, OversizedFrame, TruncatedFrame, UnknownMeasurementType, UnsupportedFrame
 
-SERVICE_UUID = "34802252-7185-4d5d-b431-630e7050e8f0"
-COMMAND_UUID = "34800001-7185-4d5d-b431-630e7050e8f0"
-DATA_UUID = "34800002-7185-4d5d-b431-630e7050e8f0"
+SERVICE_UUID = MOVESENSE_SERVICE_UUID
+COMMAND_UUID = MOVESENSE_COMMAND_UUID
+DATA_UUID = MOVESENSE_DATA_UUID
 
-ECG_RATES = (125, 128, 200, 250, 256, 500, 512)
-DEFAULT_ECG_RATE = 250  # one of the contract's supported rates; ample bandwidth for 0.5–40 Hz
-ECG_SAMPLES_PER_NOTIFICATION = 16
-UV_PER_LSB = 1e6 / 20 / (1 << 17)
-DEFAULT_REFERENCE = 99
+ECG_RATES = MOVESENSE_ECG_RATES
+DEFAULT_ECG_RATE = MOVESENSE_DEFAULT_ECG_RATE
+ECG_SAMPLES_PER_NOTIFICATION = MOVESENSE_SAMPLES_PER_NOTIFICATION
+UV_PER_LSB = MOVESENSE_UV_PER_LSB
+DEFAULT_REFERENCE = MOVESENSE_REFERENCE
 MAX_ATT_VALUE = 512
 HEADER_BYTES = 2
 TIMESTAMP_BYTES = 4
@@ -71,7 +82,7 @@ def ecg_path(rate: int = DEFAULT_ECG_RATE) -> str:
     """The resource to subscribe for ECG at ``rate`` Hz."""
     if rate not in ECG_RATES:
         raise FrameError(f"Movesense ECG rate {rate} Hz is not one of {', '.join(map(str, ECG_RATES))}")
-    return f"/Meas/ECG/{rate}"
+    return MOVESENSE_ECG_PATH.format(rate=rate)
 
 
 def hello_command(reference: int = DEFAULT_REFERENCE) -> bytes:

@@ -31,16 +31,20 @@ from enum import IntEnum
 
 import numpy as np
 
+from contract.devices import (  # noqa: F401 (the codec's public constants)
+    H10_ECG_RATE,
+    H10_ECG_RESOLUTION,
+    H10_SAMPLES_PER_FRAME,
+    POLAR_CONTROL_POINT_UUID,
+    POLAR_DATA_UUID,
+    POLAR_SERVICE_UUID,
+)
 from streaming.errors import (ControlPointError, FrameError, MismatchedParts, OversizedFrame, TruncatedFrame,
                               UnknownFrameType, UnknownMeasurementType, UnknownSettingType, UnsupportedFrame)
 
-SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
-CONTROL_POINT_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
-DATA_UUID = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
-
-H10_ECG_RATE = 130
-H10_ECG_RESOLUTION = 14
-H10_SAMPLES_PER_FRAME = 73  # 10 + 73 * 3 = 229 bytes, what an H10 sends at its usual MTU
+SERVICE_UUID = POLAR_SERVICE_UUID
+CONTROL_POINT_UUID = POLAR_CONTROL_POINT_UUID
+DATA_UUID = POLAR_DATA_UUID
 MAX_ATT_VALUE = 512  # the largest attribute value BLE allows (Core spec, ATT)
 HEADER_BYTES = 10
 SAMPLE_BYTES = 3

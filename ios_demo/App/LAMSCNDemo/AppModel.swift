@@ -130,7 +130,9 @@ final class AppModel {
                     for try await step in LiveLoop.steps(of: loop, from: frames) {
                         for chunk in step.chunks { buffer.add(chunk) }
                         strip = buffer.samples
-                        for item in step.items { show(item, labels: manifest.labels) }
+                        for item in step.items {
+                            show(item, labels: manifest.labels, poorSignalLabel: manifest.decision.poorSignalLabel)
+                        }
                     }
                     if let endMessage { status = endMessage }
                 } catch {
@@ -142,13 +144,13 @@ final class AppModel {
         }
     }
 
-    private func show(_ item: LiveItem, labels: [Manifest.Label]) {
+    private func show(_ item: LiveItem, labels: [Manifest.Label], poorSignalLabel: String?) {
         switch item {
         case let .event(e):
             events = Array(([StreamLines.json(e).text] + events).prefix(20))
         case let .window(r):
-            badge = SignalBadge(r)
-            rows = FindingRow.rows(r, labels: labels)
+            badge = SignalBadge(r, poorSignalLabel: poorSignalLabel)
+            rows = FindingRow.rows(r, labels: labels, poorSignalLabel: poorSignalLabel)
             heartRate = r.heartRateBPM
         }
     }

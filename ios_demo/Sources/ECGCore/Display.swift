@@ -24,18 +24,17 @@ public struct StripBuffer: Sendable {
 }
 
 /// The signal-quality badge: poor when the quality gate rejects the window or the debounced
-/// findings include the model's noisy class (CinC 2017's `~`, as the Android demo decides),
-/// interrupted by a gap or a clock jump.
+/// findings include the manifest's poor-signal label (`decision.poor_signal_label`, CinC 2017's
+/// `~`, as the Android demo decides), interrupted by a gap or a clock jump.
 public enum SignalBadge: Sendable, Equatable {
     case waiting
     case good
     case poor(String)
     case interrupted(String)
 
-    /// The class code models use for "too noisy to classify".
-    public static let noisyCode = "~"
-
-    public init(_ r: WindowResult) {
+    /// The badge of a window; `poorSignalLabel` is the manifest's `decision.poorSignalLabel` (nil:
+    /// the model has no "too noisy to classify" class).
+    public init(_ r: WindowResult, poorSignalLabel: String?) {
         switch (r.status, r.reason) {
         case (.rejected, .quality?):
             self = .poor("poor signal: " + (r.quality?.reasons ?? []).joined(separator: ", "))
@@ -44,7 +43,11 @@ public enum SignalBadge: Sendable, Equatable {
         case (.rejected, _):
             self = .interrupted("signal interrupted (sensor clock jumped)")
         case (.classified, _):
-            self = r.findings.contains(Self.noisyCode) ? .poor("poor signal: too noisy to classify") : .good
+            if let poor = poorSignalLabel, r.findings.contains(poor) {
+                self = .poor("poor signal: too noisy to classify")
+            } else {
+                self = .good
+            }
         }
     }
 
@@ -67,11 +70,11 @@ public struct FindingRow: Sendable, Equatable, Identifiable {
     public let shown: Bool
     public var id: String { code }
 
-    /// Rows of a classified window, most probable first (empty for a rejected window); the noisy
-    /// class is left to the badge.
-    public static func rows(_ r: WindowResult, labels: [Manifest.Label]) -> [FindingRow] {
+    /// Rows of a classified window, most probable first (empty for a rejected window); the
+    /// poor-signal label (the manifest's `decision.poorSignalLabel`, nil for none) is left to the badge.
+    public static func rows(_ r: WindowResult, labels: [Manifest.Label], poorSignalLabel: String?) -> [FindingRow] {
         guard let p = r.probabilities else { return [] }
-        return zip(labels, p).filter { $0.0.code != SignalBadge.noisyCode }.map { label, prob in
+        return zip(labels, p).filter { $0.0.code != poorSignalLabel }.map { label, prob in
             FindingRow(code: label.code, name: label.name, probability: prob, above: r.above.contains(label.code),
                        shown: r.findings.contains(label.code))
         }.sorted { $0.probability > $1.probability }

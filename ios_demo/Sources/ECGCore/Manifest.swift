@@ -71,6 +71,10 @@ public struct Manifest: Decodable, Sendable {
     public struct DecisionRule: Decodable, Sendable {
         public let rule: String
         public let description: String
+        /// The label code an app shows as "poor signal", never as a finding (CinC 2017's `~`); nil
+        /// when the task has no such label (`decision.poor_signal_label`, null or absent).
+        public let poorSignalLabel: String?
+        enum CodingKeys: String, CodingKey { case rule, description, poorSignalLabel = "poor_signal_label" }
     }
 
     public struct Artifact: Decodable, Sendable {
@@ -204,6 +208,9 @@ public struct Manifest: Decodable, Sendable {
         try require(output.shape == [1, labels.count], "output/shape: \(output.shape), expected [1, \(labels.count)]")
         let rule = task.multiLabel ? "threshold" : "scaled_argmax"
         try require(decision.rule == rule, "decision/rule: '\(decision.rule)' for a task whose rule is '\(rule)'")
+        if let poor = decision.poorSignalLabel {
+            try require(codes.contains(poor), "decision/poor_signal_label: '\(poor)' is not one of the labels' codes \(codes)")
+        }
         try require(live.hopSeconds > 0, "live/hop_seconds: must be > 0")
         try require(live.noDataSeconds > 0 && live.noDataSeconds.isFinite, "live/no_data_seconds: must be > 0")
         try require(live.debounce.debounceWindows >= 1, "live/debounce/debounce_windows: must be >= 1")

@@ -31,7 +31,7 @@ final class LiveLoopTests: XCTestCase {
         return items + (try loop.finish())
     }
 
-    func testPolarH10Streams() throws { try checkAllCases("live_polar_h10.json", expectedCases: 12, rawUnits: 1000) }
+    func testPolarH10Streams() throws { try checkAllCases("live_polar_h10.json", expectedCases: 15, rawUnits: 1000) }
 
     func testMovesenseStreams() throws {
         try checkAllCases("live_movesense.json", expectedCases: 4, rawUnits: 1000 / Movesense.uvPerLSB)

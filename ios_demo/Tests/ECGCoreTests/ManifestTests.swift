@@ -33,7 +33,8 @@ final class ManifestTests: XCTestCase {
             ("output", .object([("name", .string("probabilities")), ("dtype", .string("float32")),
                                 ("shape", .array([.int(1), .int(4)]))])),
             ("preprocessing", pre),
-            ("decision", .object([("rule", .string("scaled_argmax")), ("description", .string("argmax p/t"))])),
+            ("decision", .object([("rule", .string("scaled_argmax")), ("description", .string("argmax p/t")),
+                                  ("poor_signal_label", .string("~"))])),
             ("live", .object([("hop_seconds", try XCTUnwrap(numbers["hop_seconds"])),
                               ("sequencer", try XCTUnwrap(numbers["sequencer"])),
                               ("quality", try XCTUnwrap(numbers["quality"])),
@@ -147,6 +148,9 @@ final class ManifestTests: XCTestCase {
             ("live/quality/checks/0", .string("wobbly"), "manifest invalid at live/quality/checks: "),
             ("live/debounce/debounce_windows", .int(0), "manifest invalid at live/debounce/debounce_windows"),
             ("artifacts", .array([artifact, artifact]), "manifest invalid at artifacts: a file is listed twice"),
+            ("decision/poor_signal_label", .string("?"),
+             "manifest invalid at decision/poor_signal_label: '?' is not one of the labels' codes"),
+            ("decision/poor_signal_label", .int(3), "manifest invalid at decision/poor_signal_label: expected"),
         ]
         for b in broken {
             XCTAssertThrowsError(try decode(doc.setting(b.path, to: b.value)), b.path, file: file, line: line) { error in
@@ -160,6 +164,12 @@ final class ManifestTests: XCTestCase {
         let folder = try syntheticFolder()
         let m = try Manifest.load(folder)
         XCTAssertEqual(m.codes, ["N", "A", "O", "~"])
+        XCTAssertEqual(m.decision.poorSignalLabel, "~")
+        let doc = try read(folder)
+        let decode = { (doc: JSONValue) throws -> Manifest in try Manifest.decode(Data(doc.text.utf8), source: "copy") }
+        XCTAssertNil(try decode(doc.setting("decision/poor_signal_label", to: .null)).decision.poorSignalLabel, "null: none")
+        XCTAssertNil(try decode(doc.setting("decision/poor_signal_label", to: nil)).decision.poorSignalLabel, "absent: none")
+        XCTAssertEqual(try decode(doc.setting("decision/poor_signal_label", to: .string("O"))).decision.poorSignalLabel, "O")
         XCTAssertNoThrow(try m.check(fits: try Device.named("polar-h10")))
         XCTAssertThrowsError(try m.check(fits: try Device.named("movesense", rate: 250))) {  // its contract has 130 Hz only
             XCTAssertEqual("\($0)", "the manifest's preprocessing has no input length for 250 Hz")
@@ -236,6 +246,14 @@ final class ManifestTests: XCTestCase {
         for folder in folders {
             let m = try Manifest.load(folder)
             print("manifest \(folder.path): \(m.model.name), \(m.leads.count) lead(s), \(m.artifacts.count) artifacts verified")
+            // the exporter writes the key (null for a task without a poor-signal label), never leaves it out
+            XCTAssertNotNil(try read(folder)["decision"]?.members?.first { $0.0 == "poor_signal_label" },
+                            "decision/poor_signal_label is written")
+            switch m.task.name {
+            case "cinc2017": XCTAssertEqual(m.decision.poorSignalLabel, "~", "the patch model's poor-signal label")
+            case "ptbxl17": XCTAssertNil(m.decision.poorSignalLabel, "the 12-lead model has no poor-signal label")
+            default: XCTFail("no expected poor-signal label for the task '\(m.task.name)'")
+            }
             XCTAssertEqual(m.input.shape, [1, m.leads.count, m.window.samples])
             XCTAssertEqual(try m.artifact(runtime: "coreml-mlprogram", preferring: ["fp16"]).precision, "fp16")
             XCTAssertEqual(try m.artifact(runtime: "coreml-mlprogram", preferring: ["int8-weights"]).precision, "int8-weights")

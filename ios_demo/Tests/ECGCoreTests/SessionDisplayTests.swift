@@ -92,24 +92,34 @@ final class SessionDisplayTests: XCTestCase {
                          codes: ["N", "A", "O", "~"])
         }
         let flat = Quality(leads: [], reasons: ["flat", "noisy"])
-        XCTAssertEqual(SignalBadge(result(.rejected, .quality, quality: flat)).text, "poor signal: flat, noisy")
-        XCTAssertEqual(SignalBadge(result(.rejected, .gap)), .interrupted("signal interrupted (lost frames)"))
-        XCTAssertEqual(SignalBadge(result(.rejected, .clockJump)), .interrupted("signal interrupted (sensor clock jumped)"))
-        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["~"], findings: ["~"], probabilities: [0.1, 0.1, 0.1, 0.7])),
-                       .poor("poor signal: too noisy to classify"))
-        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["~"], probabilities: [0.1, 0.1, 0.1, 0.7])), .good,
-                       "one noisy window is not yet a finding (debounce)")
-        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["A"], probabilities: [0.1, 0.7, 0.1, 0.1])), .good)
+        XCTAssertEqual(SignalBadge(result(.rejected, .quality, quality: flat), poorSignalLabel: "~").text, "poor signal: flat, noisy")
+        XCTAssertEqual(SignalBadge(result(.rejected, .quality, quality: flat), poorSignalLabel: nil).text, "poor signal: flat, noisy")
+        XCTAssertEqual(SignalBadge(result(.rejected, .gap), poorSignalLabel: "~"), .interrupted("signal interrupted (lost frames)"))
+        XCTAssertEqual(SignalBadge(result(.rejected, .clockJump), poorSignalLabel: "~"),
+                       .interrupted("signal interrupted (sensor clock jumped)"))
+        let noisy = result(.classified, nil, above: ["~"], findings: ["~"], probabilities: [0.1, 0.1, 0.1, 0.7])
+        XCTAssertEqual(SignalBadge(noisy, poorSignalLabel: "~"), .poor("poor signal: too noisy to classify"))
+        XCTAssertEqual(SignalBadge(noisy, poorSignalLabel: nil), .good, "no poor-signal label: `~` is a finding like any")
+        XCTAssertEqual(SignalBadge(noisy, poorSignalLabel: "O"), .good, "the label is the manifest's, not a built-in `~`")
+        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["O"], findings: ["O"], probabilities: [0.1, 0.1, 0.7, 0.1]),
+                                   poorSignalLabel: "O"), .poor("poor signal: too noisy to classify"))
+        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["~"], probabilities: [0.1, 0.1, 0.1, 0.7]), poorSignalLabel: "~"),
+                       .good, "one noisy window is not yet a finding (debounce)")
+        XCTAssertEqual(SignalBadge(result(.classified, nil, above: ["A"], probabilities: [0.1, 0.7, 0.1, 0.1]), poorSignalLabel: "~"),
+                       .good)
         let labels = try JSONDecoder().decode([Manifest.Label].self, from: Data("""
             [{"code": "N", "name": "normal", "snomed_ct": [], "threshold": 0.25},
              {"code": "A", "name": "atrial fibrillation", "snomed_ct": [], "threshold": 0.18},
              {"code": "O", "name": "other", "snomed_ct": [], "threshold": 0.1},
              {"code": "~", "name": "too noisy", "snomed_ct": [], "threshold": 0.25}]
             """.utf8))
-        let rows = FindingRow.rows(result(.classified, nil, above: ["A"], findings: ["A"], probabilities: [0.2, 0.6, 0.15, 0.05]),
-                                   labels: labels)
+        let classified = result(.classified, nil, above: ["A"], findings: ["A"], probabilities: [0.2, 0.6, 0.15, 0.05])
+        let rows = FindingRow.rows(classified, labels: labels, poorSignalLabel: "~")
         XCTAssertEqual(rows.map(\.code), ["A", "N", "O"])
         XCTAssertEqual(rows.map(\.shown), [true, false, false])
-        XCTAssertEqual(FindingRow.rows(result(.rejected, .gap), labels: labels), [])
+        XCTAssertEqual(FindingRow.rows(classified, labels: labels, poorSignalLabel: nil).map(\.code), ["A", "N", "O", "~"],
+                       "no poor-signal label: every class is a row")
+        XCTAssertEqual(FindingRow.rows(classified, labels: labels, poorSignalLabel: "O").map(\.code), ["A", "N", "~"])
+        XCTAssertEqual(FindingRow.rows(result(.rejected, .gap), labels: labels, poorSignalLabel: "~"), [])
     }
 }

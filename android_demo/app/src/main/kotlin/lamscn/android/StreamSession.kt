@@ -38,7 +38,7 @@ class StreamSession(
         executeExistingDelayedTasksAfterShutdownPolicy = false
     }
     private val strip = StripBuffer(device.rate * STRIP_SECONDS)
-    private val presenter = VerdictPresenter(manifest.labels)
+    private val presenter = VerdictPresenter(manifest.labels, manifest.poorSignalLabel) // decision.poor_signal_label
     private val watchdog = DataWatchdog(manifest.live) // live.no_data_seconds
     private val controlChannel = ControlChannel(device)
     private val loop = LiveLoop(device, manifest.preprocessing, manifest.live, classifier, onSamples = ::onSamples)

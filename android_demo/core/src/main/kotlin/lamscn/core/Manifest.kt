@@ -2,6 +2,7 @@ package lamscn.core
 
 import kotlinx.serialization.SerializationException
 import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import java.io.File
 import java.security.MessageDigest
@@ -15,6 +16,8 @@ data class Artifact(val file: String, val runtime: String, val precision: String
 /**
  * `manifest.json` (schema `lamscn-manifest/1`, `contract/manifest.py`) as the app needs it: labels,
  * leads, tensor shapes, the preprocessing and live-loop numbers, and the artifacts with their checksums.
+ * [poorSignalLabel] is `decision.poor_signal_label`: the code of the class shown as "poor signal", never as a
+ * finding (`~` for CinC 2017), or null when the task has no such class (PTB-XL).
  */
 class Manifest(
     val folder: File,
@@ -22,6 +25,7 @@ class Manifest(
     val modelVersion: String,
     val multiLabel: Boolean,
     val labels: List<Label>,
+    val poorSignalLabel: String?,
     val leads: List<String>,
     val inputShape: List<Long>,
     val outputShape: List<Long>,
@@ -118,9 +122,16 @@ class Manifest(
             if (output != listOf(1L, labels.size.toLong())) {
                 throw ManifestError("manifest output: shape $output, expected [1, ${labels.size}] (one per label)")
             }
-            val rule = f.obj("decision").string("rule")
+            val decision = f.obj("decision")
+            val rule = decision.string("rule")
             if (rule != if (multiLabel) "threshold" else "scaled_argmax") {
                 throw ManifestError("manifest decision: rule '$rule' does not fit task multi_label=$multiLabel")
+            }
+            // required like the other decision fields; JSON null: the task has no "too noisy" class
+            val poorSignalLabel = if (decision.element("poor_signal_label") is JsonNull) null else decision.string("poor_signal_label")
+            if (poorSignalLabel != null && labels.none { it.code == poorSignalLabel }) {
+                throw ManifestError("manifest decision/poor_signal_label: '$poorSignalLabel' is not one of the labels' codes " +
+                    "(${labels.joinToString(", ") { it.code }})")
             }
             val artifacts = f.objects("artifacts").map {
                 if (it.has("sha256_of") && it.string("sha256_of") != "file") {
@@ -132,7 +143,7 @@ class Manifest(
             artifacts.groupBy { it.file }.entries.firstOrNull { it.value.size > 1 }?.let {
                 throw ManifestError("manifest artifacts: ${it.key} is listed twice")
             }
-            return Manifest(folder, model.string("name"), model.string("version"), multiLabel, labels, leads, input, output,
+            return Manifest(folder, model.string("name"), model.string("version"), multiLabel, labels, poorSignalLabel, leads, input, output,
                 pre, LiveSpec.from(f.obj("live")), artifacts)
         }
 

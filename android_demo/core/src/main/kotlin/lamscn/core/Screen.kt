@@ -10,17 +10,24 @@ enum class Badge { GOOD, POOR_SIGNAL, INTERRUPTED }
 
 /**
  * From a [WindowResult] to a [Verdict]: a window the quality gate rejected, or one whose shown
- * findings include the model's noisy class, is "poor signal — hold still" instead of a diagnosis;
- * a gap or clock jump is "signal interrupted"; otherwise the debounced findings (maybe none yet).
+ * findings include [poorSignalLabel] (the manifest's `decision.poor_signal_label`, [Manifest.poorSignalLabel]:
+ * the model's own "too noisy" class, or null when it has none), is "poor signal — hold still" instead of a
+ * diagnosis; a gap or clock jump is "signal interrupted"; otherwise the debounced findings (maybe none yet).
  */
-class VerdictPresenter(private val labels: List<Label>, private val noisyCode: String? = NOISY_CODE) {
+class VerdictPresenter(private val labels: List<Label>, private val poorSignalLabel: String?) {
+    init {
+        require(poorSignalLabel == null || labels.any { it.code == poorSignalLabel }) {
+            "VerdictPresenter: poor signal label '$poorSignalLabel' is not one of the labels' codes"
+        }
+    }
+
     fun present(r: WindowResult): Verdict {
         if (r.status == WindowStatus.REJECTED) {
             return if (r.reason == RejectReason.QUALITY) Verdict(Badge.POOR_SIGNAL, emptyList(), null,
                 "poor signal — hold still (${r.quality?.reasons?.joinToString(", ")})")
             else Verdict(Badge.INTERRUPTED, emptyList(), null, "signal interrupted (${r.reason?.json}) — waiting for 10 s of unbroken signal")
         }
-        if (noisyCode != null && noisyCode in r.findings) return Verdict(Badge.POOR_SIGNAL, emptyList(), r.heartRateBpm, "poor signal — hold still")
+        if (poorSignalLabel != null && poorSignalLabel in r.findings) return Verdict(Badge.POOR_SIGNAL, emptyList(), r.heartRateBpm, "poor signal — hold still")
         val probs = r.probabilities ?: DoubleArray(r.codes.size)
         val findings = r.findings.map { code ->
             val i = r.codes.indexOf(code)
@@ -29,11 +36,6 @@ class VerdictPresenter(private val labels: List<Label>, private val noisyCode: S
         val message = if (findings.isEmpty()) "no finding yet (a finding needs consecutive windows that agree)"
         else findings.joinToString(", ") { it.name }
         return Verdict(Badge.GOOD, findings, r.heartRateBpm, message)
-    }
-
-    companion object {
-        /** The CinC 2017 "too noisy to classify" code (`contract/labels.py`): the model's own quality verdict. */
-        const val NOISY_CODE = "~"
     }
 }
 

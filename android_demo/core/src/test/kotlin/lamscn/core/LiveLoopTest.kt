@@ -65,9 +65,11 @@ class LiveLoopTest {
 
     @Test fun polarH10Streams() {
         val cases = Golden.read("streaming/live_polar_h10.json").obj("cases").keys
-        assertEquals(12, cases.size)
+        assertEquals(15, cases.size)
         // a strap whose clock runs off its nominal rate (the sequencer's estimated rate)
         assertTrue(cases.containsAll(listOf("drift_minus_2pct", "drift_plus_2pct", "drift_minus_5pct", "drift_plus_5pct_drop")))
+        // edited streams: a frame three frames late, a cut frame, the clock 60 s ahead
+        assertTrue(cases.containsAll(listOf("late_frame", "malformed_frame", "clock_jump")))
         check("live_polar_h10.json")
     }
 

@@ -2,10 +2,12 @@ package lamscn.core
 
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Assume.assumeTrue
@@ -33,6 +35,8 @@ class ManifestTest {
     @Test fun syntheticManifestCarriesTheGoldenNumbers() {
         val m = TestManifests.synthetic()
         assertEquals(listOf("N", "A", "O", "~"), m.codes)
+        assertEquals("~", m.poorSignalLabel)
+        assertNull(Manifest.read(at("decision/poor_signal_label", JsonNull)).poorSignalLabel)  // a task without the class
         for (file in Golden.preprocessingFiles()) {
             val rate = file.int("rate_hz")
             val golden = Golden.preprocessingSpec(rate)
@@ -53,6 +57,11 @@ class ManifestTest {
             Triple("missing sos", "manifest preprocessing/bandpass: missing field 'sos'", at("preprocessing/bandpass/sos", null)),
             Triple("input shape of other leads", "manifest input: shape [1, 3, 1000]", at("input/shape", numbers(1, 3, 1000))),
             Triple("rule of the other task", "rule 'threshold' does not fit", at("decision/rule", JsonPrimitive("threshold"))),
+            Triple("poor signal label of an unknown code", "manifest decision/poor_signal_label: 'noise' is not one of the labels' codes (N, A, O, ~)",
+                at("decision/poor_signal_label", JsonPrimitive("noise"))),
+            Triple("poor signal label missing", "manifest decision: missing field 'poor_signal_label'", at("decision/poor_signal_label", null)),
+            Triple("poor signal label as a number", "manifest decision: 'poor_signal_label' must be a string",
+                at("decision/poor_signal_label", JsonPrimitive(3))),
             Triple("wrong checksum", "does not match the manifest's", at("artifacts/0/sha256", JsonPrimitive("0".repeat(64)))),
             // the checks across fields of contract/manifest.py (python_tests/test_manifest_schema.py BROKEN)
             Triple("taps as text", "manifest preprocessing/antialias/taps_by_rate: '250' must be an array",
@@ -136,6 +145,10 @@ class ManifestTest {
             assertEquals(HeartRateSpec.from(fields(live.obj("heart_rate"))), m.live.heartRate)
             assertEquals(live["no_data_seconds"].toString().toDouble(), m.live.noDataSeconds, 0.0)
             assertEquals(m.inputShape, listOf(1L, m.leads.size.toLong(), m.preprocessing.windowSamples.toLong()))
+            // decision.poor_signal_label: CinC 2017's "~" (noisy), none for the 12-lead PTB-XL task
+            val poorSignal = mapOf("lamscn_1lead_cinc2017" to "~", "lamscn_12lead_ptbxl17" to null)
+            if (m.modelName in poorSignal) assertEquals("${m.modelName} poor_signal_label", poorSignal[m.modelName], m.poorSignalLabel)
+            assertTrue(m.poorSignalLabel == null || m.poorSignalLabel in m.codes)
             val pte = m.artifacts.first { it.file.endsWith(".pte") }
             assertTrue(File(dir, pte.file).isFile)
             val h10 = Device.parse("polar-h10")
@@ -147,7 +160,8 @@ class ManifestTest {
             File(copy, pte.file).appendBytes(byteArrayOf(0))
             refused("${m.modelName} with a changed .pte", "artifact ${pte.file}: sha256") { Manifest.read(copy) }
             copy.deleteRecursively()
-            println("real manifest ${m.modelName} (${m.leads.size} leads, ${m.labels.size} labels, ${m.artifacts.size} artifacts): read, checked, tampered copy refused")
+            println("real manifest ${m.modelName} (${m.leads.size} leads, ${m.labels.size} labels, ${m.artifacts.size} artifacts, " +
+                "poor signal ${m.poorSignalLabel?.let { "'$it'" } ?: "none"}): read, checked, tampered copy refused")
         }
     }
 }

@@ -6,6 +6,7 @@ import kotlinx.serialization.json.jsonPrimitive
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
+import org.junit.Assert.fail
 import org.junit.Test
 
 /** The verdicts the screen shows for the golden live streams, the model self-test on a fake classifier, the watchdog. */
@@ -21,14 +22,27 @@ class ScreenTest {
     }
 
     @Test fun verdictsOfTheGoldenStreams() {
-        val labels = TestManifests.synthetic().labels
-        val p = VerdictPresenter(labels)
+        val m = TestManifests.synthetic()
+        assertEquals("~", m.poorSignalLabel)
+        val p = VerdictPresenter(m.labels, m.poorSignalLabel)
         assertEquals(listOf(Badge.GOOD, Badge.GOOD, Badge.GOOD), results("clean").map { p.present(it).badge })
         assertEquals(listOf(emptyList(), listOf("A"), emptyList()), results("clean").map { v -> p.present(v).findings.map { it.code } })
         assertEquals(Badge.INTERRUPTED, p.present(results("drop")[0]).badge)
         assertTrue(results("noise").all { p.present(it).badge == Badge.POOR_SIGNAL && p.present(it).message.startsWith("poor signal") })
         val noisyShown = results("clean")[1].let { r -> WindowResult(r.window, r.rate, r.status, null, r.quality, r.preprocessed, r.heartRateBpm, r.probabilities, listOf("~"), listOf("~"), r.codes) }
         assertEquals(Badge.POOR_SIGNAL, p.present(noisyShown).badge)
+        // a task without a "too noisy" class (null): every shown code is a finding
+        val none = VerdictPresenter(m.labels, null).present(noisyShown)
+        assertEquals(Badge.GOOD, none.badge)
+        assertEquals(listOf("~"), none.findings.map { it.code })
+        // the label comes from the manifest, not a constant: another code of the labels is the poor-signal one
+        assertEquals(Badge.POOR_SIGNAL, VerdictPresenter(m.labels, "A").present(results("clean")[1]).badge)
+        assertEquals(Badge.GOOD, p.present(results("clean")[1]).badge)
+        try {
+            VerdictPresenter(m.labels, "X"); fail("a poor-signal code outside the labels: accepted")
+        } catch (e: IllegalArgumentException) {
+            assertTrue(e.message!!.contains("'X'"))
+        }
     }
 
     private class Fake(override val codes: List<String>, private val out: DoubleArray) : EcgClassifier {
