@@ -67,3 +67,17 @@ def test_check_refuses_a_single_label_bundle_in_one_line(capsys):
     assert main(["--checkpoint", str(bundle), "--data", "/nonexistent"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "single-label" in err and "\n" not in err
+
+
+def test_check_without_usable_validation_records_is_one_line(tmp_path, capsys):
+    """A data folder without the bundle's validation fold: one line, no traceback (the shared
+    training.evaluate.validation_probabilities, as retune uses)."""
+    from pathlib import Path
+
+    from python_tests.synthetic_data import write_ptbxl
+
+    bundle = Path(__file__).resolve().parent.parent / "checkpoints" / "lamscn_12lead_ptbxl17"
+    data = write_ptbxl(tmp_path / "ptbxl", per_fold=2, folds=(1,))
+    assert main(["--checkpoint", str(bundle), "--data", str(data), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {data}: none of the 0 validation records is usable", err

@@ -69,6 +69,18 @@ def validation_examples(task: Task, examples: list[datasets.Example], provenance
     return datasets.stratified_split(examples, task.num_classes, recorded["fraction"], recorded["seed"])[1]
 
 
+def validation_probabilities(bundle, data: Path, progress: bool = True) -> tuple[datasets.WindowSet, np.ndarray]:
+    """The bundle's validation records in ``data`` (:func:`validation_examples`), cut at the hop it was
+    trained with, and their record probabilities; ``ValueError`` when none of them is usable."""
+    val = validation_examples(bundle.task, datasets.examples_for(bundle.task, data), bundle.meta.get("provenance", {}))
+    hop = bundle.meta.get("training", {}).get("args", {}).get("hop_seconds", 5.0)
+    ws = datasets.load_windows(val, bundle.task, hop, cache_dir=None, progress=progress)
+    if len(ws.x) == 0:
+        raise ValueError(f"{data}: none of the {len(val)} validation records is usable")
+    prob = record_probabilities(predict(bundle.model, ws.x, bundle.task.multi_label), ws.record, len(ws.examples))
+    return ws, prob
+
+
 def evaluate(args: argparse.Namespace, load: Callable[[], Model]) -> int:
     """Run one evaluation (``load`` gives the model); the exit status."""
     try:

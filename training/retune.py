@@ -13,10 +13,9 @@ import sys
 from pathlib import Path
 
 from contract.arguments import OneLineParser
-from training import datasets, report
+from training import report
 from training.checkpoint import CheckpointError, label_entries, load_bundle, write_metadata
-from training.evaluate import validation_examples
-from training.inference import predict, record_probabilities
+from training.evaluate import validation_probabilities
 from training.train import bundle_metrics, tune_and_report
 
 
@@ -34,16 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bundle = load_bundle(args.checkpoint)
         task = bundle.task
-        val = validation_examples(task, datasets.examples_for(task, args.data), bundle.meta.get("provenance", {}))
+        ws, prob = validation_probabilities(bundle, args.data, progress=not args.no_progress)
     except (CheckpointError, ValueError) as e:  # DatasetError is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 2
-    hop = bundle.meta.get("training", {}).get("args", {}).get("hop_seconds", 5.0)
-    ws = datasets.load_windows(val, task, hop, cache_dir=None, progress=not args.no_progress)
-    if len(ws.x) == 0:
-        print(f"error: {args.data}: none of the {len(val)} validation records is usable", file=sys.stderr)
-        return 2
-    prob = record_probabilities(predict(bundle.model, ws.x, task.multi_label), ws.record, len(ws.examples))
     thresholds, rep = tune_and_report(task, ws.y, prob)
     before = [lab["threshold"] for lab in bundle.meta["labels"]]
     write_metadata(bundle.path, {**bundle.meta, "labels": label_entries(task, thresholds.tolist()),

@@ -18,10 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from contract.arguments import OneLineParser
-from training import datasets
 from training.checkpoint import CheckpointError, load_bundle
-from training.evaluate import validation_examples
-from training.inference import predict, record_probabilities
+from training.evaluate import validation_probabilities
 from training.metrics import prf
 from training.thresholds import GRID, tune_multi_label
 
@@ -65,12 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         task = bundle.task
         if not task.multi_label:
             raise ValueError(f"{args.checkpoint}: task {task.name} is single-label; this checks the multi-label rule")
-        val = validation_examples(task, datasets.examples_for(task, args.data), bundle.meta.get("provenance", {}))
+        ws, prob = validation_probabilities(bundle, args.data, progress=not args.no_progress)
     except (CheckpointError, ValueError) as e:  # DatasetError is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 2
-    ws = datasets.load_windows(val, task, cache_dir=None, progress=not args.no_progress)
-    prob = record_probabilities(predict(bundle.model, ws.x, True), ws.record, len(ws.examples))
     y = ws.y
     print(f"{len(y)} validation records, {args.splits} splits x 2 directions")
     print(f"{'rule':<12} {'tuning half':>14} {'other half':>16} {'other - peak':>18} {'loss':>16} "
