@@ -93,9 +93,9 @@ def read(path: Path, manifest: dict) -> dict:
                            f"expected {SCHEMA!r}")
     try:
         return _check(doc, path, manifest)
+    except ModelIoError:
+        raise
     except (KeyError, TypeError, ValueError) as e:
-        if isinstance(e, ModelIoError):
-            raise
         raise ModelIoError(f"model-I/O cases {path}: malformed ({type(e).__name__}: {e})") from None
 
 
@@ -109,6 +109,11 @@ def _check(doc: dict, path: Path, manifest: dict) -> dict:
         mine = doc["artifacts"].get(art["file"])
         if mine is None or mine["sha256"] != art["sha256"]:
             raise ModelIoError(f"model-I/O cases {path}: no cases for {art['file']} with the manifest's sha256")
+    return decode_cases(doc)
+
+
+def decode_cases(doc: dict) -> dict:
+    """``doc`` with each case's ``input`` decoded from ``input_f32le_b64`` to ``[leads, samples]``."""
     _, leads, samples = doc["input"]["shape"]
     for case in doc["cases"]:
         case["input"] = decode_window(case["input_f32le_b64"], leads, samples)

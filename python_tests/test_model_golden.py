@@ -26,11 +26,7 @@ def golden(name: str) -> dict:
     if not (REPO / "checkpoints" / name).is_dir():
         pytest.skip(f"no shipped checkpoint {name}")
     assert path.is_file(), f"{path} missing: regenerate it (golden/model/README.md)"
-    doc = json.loads(path.read_text())
-    _, leads, samples = doc["input"]["shape"]
-    for case in doc["cases"]:
-        case["input"] = model_io.decode_window(case["input_f32le_b64"], leads, samples)
-    return doc
+    return model_io.decode_cases(json.loads(path.read_text()))
 
 
 @pytest.mark.parametrize("name", BUNDLES)

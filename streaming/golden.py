@@ -325,12 +325,12 @@ def _reencoded(device: Device, signal_mv: np.ndarray, drop: tuple[int, ...] = ()
 
 def _edited_streams(device: Device, signal_mv: np.ndarray) -> dict[str, tuple[str, list[bytes]]]:
     """Streams made from the clean one by hand: name -> (what was done, frames)."""
-    clean = simulate(device, signal_mv)
     if device.name == "movesense":
         # the gap is 16 + ms / 4 samples: 16.5 at 2 ms, counted with live.sequencer.gap_rounding on the
         # float lateness the sequencer computes (16.4999... here, so 16; 3 ms gives 16.75, so 17)
         return {f"drop_jitter_{ms}ms": (f"frame 10 dropped, frame 11 {ms} ms late",
                                         _reencoded(device, signal_mv, drop=(10,), shift={11: ms})) for ms in (2, 3)}
+    clean = simulate(device, signal_mv)
     return {
         "late_frame": ("frame 6 delivered after frame 9 (beyond the reorder depth)",
                        clean[:6] + clean[7:10] + [clean[6]] + clean[10:]),

@@ -17,14 +17,6 @@ import java.io.File
 /** The manifest reader on a synthetic manifest, on broken ones (each refused with a clear line), and on the real
  *  `manifest.json` files `export/build.py --target android` writes. */
 class ManifestTest {
-    private fun refused(what: String, expected: String, read: () -> Unit) {
-        try {
-            read(); fail("$what: accepted")
-        } catch (e: ManifestError) {
-            assertTrue("$what: '${e.message}' should contain '$expected'", e.message!!.contains(expected))
-            assertTrue("$what: one line", '\n' !in e.message!!)
-        }
-    }
 
     /** The synthetic manifest with [path] set to [value] (removed when null), written with its artifact. */
     private fun at(path: String, value: JsonElement?): File = TestManifests.write(
@@ -100,15 +92,15 @@ class ManifestTest {
             Triple("artifact listed twice", "manifest artifacts: ${TestManifests.ARTIFACT} is listed twice",
                 at("artifacts", JsonArray(List(2) { (TestManifests.document(1, TestManifests.artifactBytes)["artifacts"] as JsonArray)[0] }))),
         )
-        for ((what, expected, dir) in cases) refused(what, expected) { Manifest.read(dir) }
+        for ((what, expected, dir) in cases) assertRefused<ManifestError>(what, expected) { Manifest.read(dir) }
         val tampered = TestManifests.syntheticDir()
         File(tampered, TestManifests.ARTIFACT).writeBytes(TestManifests.artifactBytes.copyOf().also { it[0] = (it[0] + 1).toByte() })
-        refused("tampered artifact", "does not match the manifest's") { Manifest.read(tampered) }
+        assertRefused<ManifestError>("tampered artifact", "does not match the manifest's") { Manifest.read(tampered) }
         val missing = TestManifests.syntheticDir().also { File(it, TestManifests.ARTIFACT).delete() }
-        refused("missing artifact", "artifact ${TestManifests.ARTIFACT}: no such file") { Manifest.read(missing) }
+        assertRefused<ManifestError>("missing artifact", "artifact ${TestManifests.ARTIFACT}: no such file") { Manifest.read(missing) }
         val notJson = TestManifests.syntheticDir().also { File(it, Manifest.FILE_NAME).writeText("{\"schema_version\": ") }
-        refused("not JSON", "not valid JSON") { Manifest.read(notJson) }
-        refused("no manifest", "no such file") { Manifest.read(File(TestManifests.syntheticDir(), "nowhere")) }
+        assertRefused<ManifestError>("not JSON", "not valid JSON") { Manifest.read(notJson) }
+        assertRefused<ManifestError>("no manifest", "no such file") { Manifest.read(File(TestManifests.syntheticDir(), "nowhere")) }
         println("manifest: ${cases.size + 4} broken manifests refused")
     }
 
@@ -123,7 +115,7 @@ class ManifestTest {
         manifest.writeText(JsonObject(doc).toString())
         assertEquals(0.99, Manifest.read(dir).labels[0].threshold, 0.0)  // still valid: only the pin can tell
         val file = dir
-        refused("edited threshold under a pin", "pinned by the app build") { Manifest.read(file, pinnedSha256 = pin) }
+        assertRefused<ManifestError>("edited threshold under a pin", "pinned by the app build") { Manifest.read(file, pinnedSha256 = pin) }
     }
 
     @Test fun realManifestsFromBuildPy() {
@@ -158,7 +150,7 @@ class ManifestTest {
             val copy = kotlin.io.path.createTempDirectory("lamscn-real").toFile()
             dir.copyRecursively(copy, overwrite = true)
             File(copy, pte.file).appendBytes(byteArrayOf(0))
-            refused("${m.modelName} with a changed .pte", "artifact ${pte.file}: sha256") { Manifest.read(copy) }
+            assertRefused<ManifestError>("${m.modelName} with a changed .pte", "artifact ${pte.file}: sha256") { Manifest.read(copy) }
             copy.deleteRecursively()
             println("real manifest ${m.modelName} (${m.leads.size} leads, ${m.labels.size} labels, ${m.artifacts.size} artifacts, " +
                 "poor signal ${m.poorSignalLabel?.let { "'$it'" } ?: "none"}): read, checked, tampered copy refused")
