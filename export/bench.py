@@ -4,8 +4,9 @@
 
 Each backend is timed in its own subprocess (thread pools of two runtimes in one process fight):
 eager PyTorch fp32, ExecuTorch fp32, ExecuTorch int8; median of ``--runs`` calls after
-``--warmup``. Peak RSS is measured in a fresh process that imports the runtime, loads the int8
-``.pte`` and classifies one window. Prints a Markdown table and writes JSON.
+``--warmup``. Memory: in a fresh process that imports the runtime, the resident memory that loading the
+int8 ``.pte`` and classifying one window adds (peak RSS since the imports less RSS after them), and the
+``.pte``'s planned arena. Prints a Markdown table and writes JSON.
 """
 from __future__ import annotations
 
@@ -27,11 +28,34 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _rss_kib() -> int:
+def _status_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return -1
+
+
+def _rss_kib() -> int:
+    return _status_kib("VmRSS")
+
+
+def start_memory_window() -> dict:
+    """Mark the start of a memory measurement: the current RSS, and the process's peak RSS reset to it
+    (Linux ``clear_refs``), so that :func:`memory_window` sees the peak of what follows, not of the
+    imports before it (importing torch peaks far above where it settles)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        reset = True
+    except OSError:
+        reset = False
+    return {"rss_after_imports_kib": _rss_kib(), "peak_reset": reset}
+
+
+def memory_window(start: dict) -> dict:
+    """RSS figures since :func:`start_memory_window`: its RSS, the peak since (the process's whole
+    peak where the reset was not possible: then an upper bound), and the peak less the start."""
+    peak = _status_kib("VmHWM") if start["peak_reset"] else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {**start, "peak_rss_kib": peak, "added_kib": peak - start["rss_after_imports_kib"]}
 
 
 def _window(leads: int) -> np.ndarray:
@@ -60,7 +84,7 @@ def worker(kind: str, path: str, leads: int, runs: int, warmup: int) -> dict:
         from executorch.runtime import Runtime
 
         _unsafe_reset_threadpool(1)
-        rss_before = _rss_kib()
+        memory = start_memory_window()
         method = Runtime.get().load_program(Path(path)).load_method("forward")
         xt = torch.from_numpy(x)
 
@@ -69,8 +93,7 @@ def worker(kind: str, path: str, leads: int, runs: int, warmup: int) -> dict:
 
         if kind == "memory":
             call()
-            return {"rss_after_imports_kib": rss_before,
-                    "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+            return memory_window(memory)
     for _ in range(warmup):
         call()
     times = []
@@ -88,6 +111,16 @@ def _spawn(kind: str, path: Path, leads: int, runs: int, warmup: int) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark worker {kind} {path} failed: {proc.stderr.strip().splitlines()[-1:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def planned_arena_bytes(path: Path) -> int:
+    """Bytes of the mutable arena in a ``.pte``'s memory plan (buffer 0 is reserved by ExecuTorch). With
+    everything delegated it holds the delegate's inputs and outputs; XNNPACK allocates the tensors
+    inside its graph itself, which the resident-memory figure includes."""
+    from executorch.exir._serialize._program import deserialize_pte_binary
+
+    plan = deserialize_pte_binary(path.read_bytes()).program.execution_plan[0]
+    return int(sum(plan.non_const_buffer_sizes[1:]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("ExecuTorch XNNPACK", precision, _spawn("pte", files[precision], leads, args.runs, args.warmup),
                      files[precision].stat().st_size))
     memory = _spawn("memory", files["int8"], leads, 0, 0)
+    memory["planned_arena_bytes"] = planned_arena_bytes(files["int8"])
     eager = rows[0][2]["median_ms"]
     ios = {}
     if (args.dist / "ios" / "manifest.json").is_file():
@@ -144,8 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     for r in result["latency"]:
         print(f"| {r['runtime']} | {r['precision']} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} | "
               f"{r['speedup_vs_eager']:.2f}x | {r['bytes'] or '-'} |")
-    print(f"\nPeak RSS loading the int8 .pte and classifying one window: {memory['peak_rss_kib'] / 1024:.1f} MiB "
-          f"(after imports, before loading: {memory['rss_after_imports_kib'] / 1024:.1f} MiB)")
+    print(f"\nResident memory that loading the int8 .pte and classifying one window adds: "
+          f"{memory['added_kib'] / 1024:.1f} MiB (peak {memory['peak_rss_kib'] / 1024:.1f} MiB, "
+          f"{memory['rss_after_imports_kib'] / 1024:.1f} MiB after the imports)")
+    print(f"Planned arena of the int8 .pte (ExecuTorch's memory plan: the delegate's input and output; XNNPACK "
+          f"holds its own tensors, within the figure above): {memory['planned_arena_bytes']:,} bytes")
     for f, b in result["sizes"].items():
         print(f"- {f}: {b} bytes")
     print(f"\nwritten {out}")

@@ -1,12 +1,15 @@
 """export.compare end to end on two tiny trained bundles (a tiny LAMSCN and a narrow mobilenet1d).
 
 Exercised: parameters / MACs / recorded metrics, fp32 + int8 .pte, .mlpackage and ONNX builds of the
-LAMSCN bundle, every latency worker (eager, ExecuTorch fp32 / int8, ONNX Runtime), peak RSS, ratios,
-Markdown / JSON / PNG outputs, and a failed int8 build of the baseline kept as a row with its reason
-(the baseline's int8 lowering is skipped that way, which keeps the test near a minute).
+LAMSCN bundle, every latency worker (eager, ExecuTorch fp32 / int8, ONNX Runtime; LiteRT where the
+``litert`` extra is installed, else the rows' reason naming it), two alternating timing rounds,
+agreement with eager, resident memory and the .pte's planned arena, ratios, Markdown / JSON / PNG
+outputs, and a failed int8 build of the baseline kept as a row with its reason (the baseline's int8
+lowering is skipped that way, which keeps the test near a minute).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pytest
@@ -20,6 +23,7 @@ from training.checkpoint import save_bundle
 from training.registry import build_model
 
 torch.set_num_threads(1)
+LITERT = importlib.util.find_spec("litert_torch") is not None and importlib.util.find_spec("ai_edge_litert") is not None
 
 
 def tiny_mobilenet_bundle(path, steps: int = 50):
@@ -58,7 +62,7 @@ def compared(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(export_build, "int8_program", int8_or_fail)
         assert compare.main(["--checkpoints", f"{lamscn},{baseline}", "--out", str(root / "out"),
-                             "--runs", "3", "--warmup", "1"]) == 0
+                             "--runs", "3", "--warmup", "1", "--rounds", "2"]) == 0
     return root / "out"
 
 
@@ -67,12 +71,29 @@ def test_rows_latencies_and_ratios(compared):
     lam, mob = doc["rows"]
     assert doc["reference"] == "tiny_lamscn"
     assert (lam["model"], mob["model"]) == ("tiny_lamscn", "mobilenet1d")
-    assert lam["errors"] == {}
-    assert set(lam["latency"]) == {"eager", "et_fp32", "et_int8", "onnx"}
+    litert = {"litert_fp32", "litert_int8"}
+    if LITERT:
+        assert lam["errors"] == {}
+    else:  # the rows say what to install instead of failing the run
+        assert set(lam["errors"]) == litert and all("pip install -e '.[litert]'" in v for v in lam["errors"].values())
+    assert set(lam["latency"]) == {"eager", "et_fp32", "et_int8", "onnx"} | (litert if LITERT else set())
     assert lam["latency"]["et_int8"]["ratio_to_reference_int8"] == pytest.approx(1.0)
-    assert all(t["median_ms"] > 0 for r in doc["rows"] for t in r["latency"].values())
-    assert lam["memory_int8"]["peak_rss_kib"] > lam["memory_int8"]["rss_after_imports_kib"] > 0
+    assert all(t["median_ms"] > 0 and len(t["rounds_ms"]) == 2 for r in doc["rows"] for t in r["latency"].values())
+    assert doc["rounds"] == 2
+    # per-call and per-op cost from the two sigmoid chains: the 129-op chain is the slower one
+    et = doc["call_overhead"]["executorch"]
+    assert et["chains_us"]["129"] > et["chains_us"]["1"] > 0 and et["per_op_us"] > 0
+    assert set(doc["call_overhead"]) == ({"executorch", "litert"} if LITERT else {"executorch"})
+    for key in ("et_fp32", "et_int8", *(litert if LITERT else ())):
+        memory = lam["memory"][key]
+        assert memory["peak_rss_kib"] > memory["rss_after_imports_kib"] > 0 and memory["added_kib"] > 0
+    # the memory plan of a fully delegated .pte holds the delegate's input and output: 12 x 1000 + 17 floats
+    assert lam["memory"]["et_fp32"]["planned_arena_bytes"] >= 4 * (12 * 1000 + 17)
     assert min(lam["bytes"][k] for k in ("et_fp32", "et_int8", "coreml_fp16", "onnx")) > 0
+    # every on-device artifact is compared with eager on the same synthetic windows (no --data here)
+    assert lam["agreement_on"] == f"{compare.SYNTHETIC_WINDOWS} synthetic windows"
+    assert lam["agreement"]["et_fp32"]["max_abs_diff"] < 1e-4  # fp32 .pte vs eager: measured ~1e-6
+    assert set(lam["agreement"]) == {"et_fp32", "et_int8"} | (litert if LITERT else set())
     assert lam["macro_auroc"] is None and mob["macro_auroc"] == 0.75  # the tiny LAMSCN has no recorded AUROC
     assert mob["parameters"] > lam["parameters"] and mob["macs"] > 0
     assert (lam["epochs"], mob["epochs"]) == (None, "3 (2)")  # the recipe is visible per row
@@ -82,7 +103,7 @@ def test_rows_latencies_and_ratios(compared):
 def test_failed_export_keeps_its_row(compared):
     mob = json.loads((compared / "compare.json").read_text())["rows"][1]
     assert "simulated int8 lowering failure" in mob["errors"]["et_int8"]
-    assert "et_int8" not in mob["latency"] and "memory_int8" not in mob
+    assert "et_int8" not in mob["latency"] and "et_int8" not in mob["memory"] and "et_int8" not in mob["agreement"]
     assert {"eager", "et_fp32", "onnx"} <= set(mob["latency"])
     table = (compared / "compare.md").read_text()
     line = next(l for l in table.splitlines() if l.startswith("| tiny_mobilenet"))
