@@ -136,7 +136,7 @@ def base_manifest(bundle, name: str) -> dict:
         "leads": list(bundle.meta["leads"]),
         "sample_rate_hz": pre["model_rate_hz"],
         "window": {"samples": pre["window_samples"], "seconds": pre["window_seconds"]},
-        "input": {"name": "ecg", "dtype": "float32", "shape": [1, len(bundle.meta["leads"]), pre["window_samples"]]},
+        "input": {"name": "ecg", "dtype": "float32", "shape": list(bundle.input_shape)},
         "output": {"name": "probabilities", "dtype": "float32", "shape": [1, task.num_classes]},
         "preprocessing": pre,
         "decision": decision_section(task.multi_label, task.poor_signal_code),
@@ -184,7 +184,7 @@ def build_android(bundle, name: str, folder: Path, verify_x: np.ndarray, referen
     from export.parity import compare
     from export.runtime import load_pte
 
-    leads, samples = verify_x.shape[1:]
+    _, leads, samples = bundle.input_shape
     with stage("android: export"):
         fp32 = export_fp32(bundle.model, bundle.task.multi_label, leads, samples)
     with stage("android: quantize"):
@@ -216,7 +216,7 @@ def build_ios(bundle, name: str, folder: Path, verify_x: np.ndarray,
     from export.mil_numpy import mlpackage_predictor
     from export.parity import compare
 
-    leads, samples = verify_x.shape[1:]
+    _, leads, samples = bundle.input_shape
     meta = cc.coreml_metadata(bundle.meta["labels"], list(bundle.meta["leads"]), bundle.task.multi_label,
                               name, model_version(bundle))
     with stage("ios: convert fp16"):
@@ -318,7 +318,10 @@ def build(args: argparse.Namespace) -> list[Row]:
     name = bundle.path.resolve().name
     print(f"  {name}: model {bundle.meta['model']['name']}, task {bundle.task.name}, "
           f"{len(bundle.meta['leads'])} leads, {bundle.task.num_classes} classes")
-    verify_x = synthetic_windows(len(bundle.meta["leads"]), VERIFY_WINDOWS, seed=0)
+    _, leads, samples = bundle.input_shape
+    verify_x = synthetic_windows(leads, VERIFY_WINDOWS, seed=0)
+    if verify_x.shape[2] != samples:  # the graphs are traced for the bundle's window, verified on these
+        raise BuildError(f"{bundle.path}: window of {samples} samples; the verification windows have {verify_x.shape[2]}")
     reference = predict(bundle.model, verify_x, bundle.task.multi_label)
     rows = []
     remove_stale_partials(out)

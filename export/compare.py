@@ -130,7 +130,7 @@ def build_artifacts(bundle, folder: Path, windows: np.ndarray | None) -> tuple[d
     from training.model import WithProbabilities
 
     folder.mkdir(parents=True, exist_ok=True)
-    leads, samples = len(bundle.meta["leads"]), bundle.meta["preprocessing"]["window_samples"]
+    _, leads, samples = bundle.input_shape
     multi = bundle.task.multi_label
     name = bundle.path.resolve().name
 
@@ -221,7 +221,7 @@ def measure(bundle_dir: Path, out: Path, runs: int, warmup: int, rounds: int = 1
 
     bundle = load_bundle(bundle_dir)
     name = bundle.path.resolve().name
-    leads, samples = len(bundle.meta["leads"]), bundle.meta["preprocessing"]["window_samples"]
+    _, leads, samples = bundle.input_shape
     metrics = bundle.meta.get("metrics", {})
     row: dict = {"bundle": name, "model": bundle.meta["model"]["name"], "kwargs": bundle.meta["model"].get("kwargs", {}),
                  "task": bundle.task.name, "leads": leads, "parameters": count_parameters(bundle.model),

@@ -48,6 +48,11 @@ class Bundle:
         return get_task(self.meta["task"])
 
     @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """The model's input ``(1, leads, window samples)``: what every exported graph is traced for."""
+        return 1, len(self.meta["leads"]), int(self.meta["preprocessing"]["window_samples"])
+
+    @property
     def thresholds(self) -> list[float]:
         return [float(lab["threshold"]) for lab in self.meta["labels"]]
 
