@@ -94,6 +94,11 @@ def worker(kind: str, path: str, leads: int, runs: int, warmup: int) -> dict:
         if kind == "memory":
             call()
             return memory_window(memory)
+    return time_calls(call, runs, warmup)
+
+
+def time_calls(call, runs: int, warmup: int) -> dict:
+    """``call()`` ``warmup`` times untimed, then ``runs`` times: median, p10 and p90 in ms."""
     for _ in range(warmup):
         call()
     times = []

@@ -55,17 +55,6 @@ def _reason(e: BaseException) -> str:
     return f"{type(e).__name__}: {lines[-1] if lines else ''}"[:300]
 
 
-def _timed(call, runs: int, warmup: int) -> dict:
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - t) * 1e3)
-    return {"median_ms": float(np.median(times)), "p90_ms": float(np.percentile(times, 90)), "runs": runs}
-
-
 def peer_worker(kind: str, path: str, leads: int, runs: int, warmup: int) -> dict:
     """Run in the subprocess: time ONNX Runtime (``onnx``) or LiteRT (``litert``) with one thread, or
     (``litert-memory``) measure the RSS that loading a ``.tflite`` and classifying one window adds."""
@@ -78,7 +67,7 @@ def peer_worker(kind: str, path: str, leads: int, runs: int, warmup: int) -> dic
         opts.inter_op_num_threads = 1
         session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
         feed = {session.get_inputs()[0].name: x}
-        return _timed(lambda: session.run(None, feed), runs, warmup)
+        return bench.time_calls(lambda: session.run(None, feed), runs, warmup)
     import ai_edge_litert.interpreter  # noqa: F401  (the runtime's imports, before the RSS baseline)
 
     from export import litert_conversion as lc
@@ -88,7 +77,7 @@ def peer_worker(kind: str, path: str, leads: int, runs: int, warmup: int) -> dic
     if kind == "litert-memory":
         run(x)
         return bench.memory_window(memory)
-    return _timed(lambda: run(x), runs, warmup)
+    return bench.time_calls(lambda: run(x), runs, warmup)
 
 
 def _spawn_peer(kind: str, path: Path, leads: int, runs: int, warmup: int) -> dict:

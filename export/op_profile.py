@@ -23,6 +23,9 @@ if __package__ in (None, ""):
 import numpy as np  # noqa: E402
 
 
+FRAMEWORK_EVENTS = {"DELEGATE_CALL", "Method::execute", "OPERATOR_CALL", "Method::init", "Program::load_method"}
+
+
 def profile(path: Path, runs: int = 200, warmup: int = 20) -> list[dict]:
     """``[{"event", "kind", "median_us"}]`` in execution order, from an ETDump of ``runs`` calls."""
     import torch
@@ -66,9 +69,6 @@ def summary(events: list[dict]) -> list[dict]:
         k["count"] += 1
         k["us"] += e["median_us"]
     return sorted(kinds.values(), key=lambda k: -k["us"])
-
-
-FRAMEWORK_EVENTS = {"DELEGATE_CALL", "Method::execute", "OPERATOR_CALL", "Method::init", "Program::load_method"}
 
 
 def main(argv: list[str] | None = None) -> int:
